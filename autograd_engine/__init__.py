@@ -1,0 +1,94 @@
+"""autograd_engine: reverse-mode automatic differentiation on NumPy.
+
+>>> import autograd_engine as ag
+>>> x = ag.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="x")
+>>> y = (x @ x.T).tanh().sum()
+>>> y.backward()
+>>> x.grad.shape
+(2, 2)
+"""
+
+from __future__ import annotations
+
+from .anomaly import detect_anomaly
+from .engine import grad
+from .factories import (
+    arange,
+    default_generator,
+    eye,
+    full,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
+from .ops import (
+    REGISTRY,
+    abs,
+    add,
+    astype,
+    broadcast_to,
+    clip,
+    cos,
+    divide,
+    elu,
+    erf,
+    exp,
+    expand_dims,
+    gelu,
+    leaky_relu,
+    log,
+    log1p,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    multiply,
+    negative,
+    power,
+    prod,
+    relu,
+    reshape,
+    sigmoid,
+    silu,
+    sin,
+    softmax,
+    softplus,
+    sqrt,
+    squeeze,
+    std,
+    subtract,
+    sum,
+    swapaxes,
+    tanh,
+    transpose,
+    var,
+    where,
+)
+from .tensor import DEFAULT_DTYPE, Tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_DTYPE", "REGISTRY", "Function", "Tensor", "__version__",
+    "abs", "add", "arange", "astype", "broadcast_to", "clip", "cos", "default_generator",
+    "detect_anomaly", "divide", "elu", "enable_grad", "erf", "exp", "expand_dims", "eye", "full",
+    "gelu", "grad", "is_grad_enabled", "leaky_relu", "linspace", "log", "log1p", "log_softmax",
+    "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply",
+    "negative", "no_grad", "ones", "ones_like", "power", "prod", "rand", "randint", "randn", "relu",
+    "reshape", "scope", "set_grad_enabled", "sigmoid", "silu", "sin", "softmax", "softplus", "sqrt",
+    "squeeze", "std", "subtract", "sum", "swapaxes", "tanh", "tensor", "transpose", "var", "where",
+    "zeros", "zeros_like",
+]

@@ -1,0 +1,392 @@
+"""The backward engine: ``Tensor.backward`` and ``ag.grad``.
+
+One iterative pass, no recursion anywhere:
+
+1. Walk the graph from the roots with an explicit stack and count, for every node, how many edges
+   lead into it from nodes that will run (its dependencies).
+2. Run nodes whose count reached zero. A node's pending gradient is complete at that moment, so
+   that is when tensor hooks and ``retain_grad`` see it. Its ``backward`` gives one gradient per
+   input; each is fitted to the input (broadcasting summed away, dtype cast) *here, once*, then
+   added to the producer's pending gradient, or to the leaf's.
+3. Unless ``retain_graph``, each node frees what it saved right after it ran.
+
+Without ``create_graph`` the pass runs with grad mode off, so gradient rules record nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .function import Function
+from .grad_mode import STATE
+from .tensor import Tensor
+
+
+def backward(
+    tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Implementation of :meth:`Tensor.backward`."""
+    if not tensor._requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no grad_fn, so there is nothing "
+            "to differentiate; create the inputs with requires_grad=True (and not under no_grad)"
+        )
+    if gradient is None:
+        if tensor._data.size != 1:
+            raise RuntimeError(
+                f"backward: gradient can be implied only for a one-element output, but this output "
+                f"has shape {tensor.shape}; pass gradient= (an array of shape {tensor.shape}), or "
+                "reduce first, e.g. y.sum().backward()"
+            )
+        gradient = Tensor._make(np.ones_like(tensor._data))
+    else:
+        gradient = _as_root_grad(gradient, tensor, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    _execute((tensor,), (gradient,), retain_graph, create_graph, None)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, like ``torch.autograd.grad``.
+
+    Returns a tuple with one Tensor per input and never touches ``.grad``. ``grad_outputs`` is
+    required for outputs with more than one element. An input the outputs do not depend on raises
+    unless ``allow_unused=True`` (then its entry is None). ``retain_graph`` defaults to
+    ``create_graph``; with ``create_graph=True`` the results can be differentiated again.
+
+    >>> import autograd_engine as ag
+    >>> x = ag.Tensor(2.0, requires_grad=True)
+    >>> (dx,) = ag.grad(x ** 3, x, create_graph=True)
+    >>> dx, ag.grad(dx, x)[0]
+    (Tensor(12., grad_fn=<Mul>), Tensor(12.))
+    """
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise RuntimeError(
+                f"grad: input {i} does not require grad; only tensors with requires_grad=True "
+                "(or results computed from them) can be differentiated against"
+            )
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = (grad_outputs,) * len(outputs) if grad_outputs is None else (grad_outputs,)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; pass one per "
+            "output (None for one-element outputs)"
+        )
+    roots, seeds = [], []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out._requires_grad:
+            raise RuntimeError(
+                f"grad: output {i} does not require grad (it does not depend on any tensor with "
+                "requires_grad=True, or was computed under no_grad)"
+            )
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError(
+                    f"grad: output {i} has shape {out.shape}; grad_outputs is required for outputs "
+                    "with more than one element (pass an array of the output's shape)"
+                )
+            g = Tensor._make(np.ones_like(out._data))
+        else:
+            g = _as_root_grad(g, out, "grad")
+        roots.append(out)
+        seeds.append(g)
+    if retain_graph is None:
+        retain_graph = create_graph
+    captured = _execute(tuple(roots), tuple(seeds), retain_graph, create_graph, inputs)
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, captured)):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; pass "
+                "allow_unused=True to get None for it"
+            )
+        result.append(g)
+    return tuple(result)
+
+
+# ---------------------------------------------------------------------------------------------
+def _execute(
+    roots: tuple[Tensor, ...],
+    seeds: tuple[Tensor, ...],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: tuple[Tensor, ...] | None,
+) -> list[Tensor | None] | None:
+    """Run backward from ``roots``; accumulate into leaves, or return gradients for ``capture``."""
+    deps = _count_dependencies(roots)
+
+    # Where the gradients of captured tensors appear: leaves by id, non-leaves at their node.
+    captured: list[Tensor | None] = []
+    capture_leaf: dict[int, int] = {}
+    capture_node: dict[Function, list[tuple[int, int]]] = {}
+    if capture is not None:
+        captured = [None] * len(capture)
+        for k, t in enumerate(capture):
+            if t._grad_fn is None:
+                capture_leaf[id(t)] = k
+            else:
+                capture_node.setdefault(t._grad_fn, []).append((t._output_nr, k))
+
+    pending: dict[Function, list] = {}
+    leaves: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient]
+    ready = []
+    for r, g in zip(roots, seeds):
+        fn = r._grad_fn
+        if fn is None:
+            _add_leaf(leaves, r, g)
+        else:
+            _add_pending(pending, fn, r._output_nr, g)
+            if deps[fn] == 0 and fn not in ready:
+                ready.append(fn)
+
+    prev_mode = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = pending.pop(node, None)
+            input_grads = None
+            if grads is not None:
+                if node._hooks is not None or node._retained is not None:
+                    _run_node_hooks(node, grads)
+                if node in capture_node:
+                    for output_nr, k in capture_node[node]:
+                        captured[k] = grads[output_nr]
+                input_grads = _call_backward(node, grads)
+            if not retain_graph:
+                node._release()
+            needs = node.needs_input_grad
+            for i, t in enumerate(node.inputs):
+                if not isinstance(t, Tensor):
+                    continue
+                fn = t._grad_fn
+                if input_grads is not None and needs[i]:
+                    g = input_grads[i]
+                    if g is not None:
+                        g = _fit(g, t, node, i)
+                        if fn is None:
+                            _add_leaf(leaves, t, g)
+                        else:
+                            _add_pending(pending, fn, t._output_nr, g)
+                if fn is not None:
+                    d = deps[fn] - 1
+                    deps[fn] = d
+                    if d == 0:
+                        ready.append(fn)
+
+        if capture is not None:
+            for key, (t, g) in leaves.items():
+                k = capture_leaf.get(key)
+                if k is not None:
+                    captured[k] = _run_leaf_hooks(t, g)
+            return captured
+        _write_leaf_grads(leaves, create_graph)
+        return None
+    finally:
+        STATE.enabled = prev_mode
+
+
+def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
+    """For each node reachable from the roots, the number of edges into it (explicit stack)."""
+    deps: dict[Function, int] = {}
+    stack = []
+    for r in roots:
+        fn = r._grad_fn
+        if fn is not None and fn not in deps:
+            deps[fn] = 0
+            stack.append(fn)
+    while stack:
+        node = stack.pop()
+        for t in node.inputs:
+            if isinstance(t, Tensor):
+                fn = t._grad_fn
+                if fn is not None:
+                    if fn in deps:
+                        deps[fn] += 1
+                    else:
+                        deps[fn] = 1
+                        stack.append(fn)
+    return deps
+
+
+def _add_pending(pending: dict, node: Function, output_nr: int, g: Tensor) -> None:
+    slots = pending.get(node)
+    if slots is None:
+        slots = pending[node] = [None] * node._n_outputs
+    old = slots[output_nr]
+    slots[output_nr] = g if old is None else old + g
+
+
+def _add_leaf(leaves: dict, t: Tensor, g: Tensor) -> None:
+    if not t._requires_grad:
+        return
+    entry = leaves.get(id(t))
+    if entry is None:
+        leaves[id(t)] = [t, g]
+    else:
+        entry[1] = entry[1] + g
+
+
+def _call_backward(node: Function, grads: list) -> tuple:
+    if node._n_outputs > 1 and None in grads:
+        grads = [
+            Tensor._make(np.zeros(shape, dtype)) if g is None else g
+            for g, (shape, dtype) in zip(grads, node._out_meta)
+        ]
+    result = type(node).backward(node, *grads)
+    if type(result) is not tuple:
+        result = tuple(result) if isinstance(result, list) else (result,)
+    n = len(node.inputs)
+    if len(result) != n:
+        if len(result) > n and all(r is None for r in result[n:]):
+            result = result[:n]
+        else:
+            raise RuntimeError(
+                f"{node.name}.backward returned {len(result)} gradients, but the op was called "
+                f"with {n} positional inputs; return exactly one per input (None for inputs "
+                "that get no gradient)"
+            )
+    if STATE.anomaly:
+        from .anomaly import check_backward
+
+        check_backward(node, result)
+    return result
+
+
+def _fit(g: Any, t: Tensor, node: Function, i: int) -> Tensor:
+    """Make ``g`` a Tensor of ``t``'s shape and dtype: sum broadcast axes, cast, or explain."""
+    if not isinstance(g, Tensor):
+        if not isinstance(g, (np.ndarray, np.generic, int, float)):
+            raise TypeError(
+                f"{node.name}.backward returned a {type(g).__name__} as the gradient of input {i}; "
+                "return a Tensor (or an array) of the input's shape, or None"
+            )
+        g = Tensor._make(np.asarray(g))
+    gshape = g._data.shape
+    shape = t._data.shape
+    if gshape != shape:
+        g = _unbroadcast(g, shape, node, i)
+    if g._data.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    return g
+
+
+def _unbroadcast(g: Tensor, shape: tuple[int, ...], node: Function, i: int) -> Tensor:
+    """Sum ``g`` over the axes along which an input of ``shape`` was broadcast."""
+    gshape = g._data.shape
+    lead = len(gshape) - len(shape)
+    ok = lead >= 0 and all(n == 1 or n == gshape[lead + k] for k, n in enumerate(shape))
+    if not ok:
+        raise RuntimeError(
+            f"{node.name}.backward returned a gradient of shape {gshape} for input {i} of shape "
+            f"{shape}; a gradient must have the input's shape, or a shape the input broadcasts to"
+        )
+    axes = tuple(range(lead)) + tuple(
+        lead + k for k, n in enumerate(shape) if n == 1 and gshape[lead + k] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes)
+    if g._data.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def _run_node_hooks(node: Function, grads: list) -> None:
+    """Tensor hooks and retain_grad on a node's outputs, now that their gradients are final."""
+    for output_nr, hooks in (node._hooks or {}).items():
+        g = grads[output_nr]
+        if g is None:
+            continue
+        for hook in list(hooks):
+            r = hook(g)
+            if r is not None:
+                g = _as_hook_result(r, g, node.name)
+        grads[output_nr] = g
+    for output_nr, ref in (node._retained or {}).items():
+        t = ref()
+        g = grads[output_nr]
+        if t is not None and g is not None:
+            g = Tensor._make(np.array(g._data)) if not g._requires_grad else g
+            t._grad = g if t._grad is None else t._grad + g
+
+
+def _run_leaf_hooks(t: Tensor, g: Tensor) -> Tensor:
+    if t._hooks:
+        for hook in list(t._hooks):
+            r = hook(g)
+            if r is not None:
+                g = _as_hook_result(r, g, "hook")
+    return g
+
+
+def _as_hook_result(r: Any, g: Tensor, where: str) -> Tensor:
+    r = r if isinstance(r, Tensor) else Tensor._make(np.asarray(r, dtype=g.dtype))
+    if r.shape != g.shape:
+        raise RuntimeError(
+            f"{where}: a hook returned a gradient of shape {r.shape} for a tensor of shape "
+            f"{g.shape}; hooks must return a gradient of the same shape (or None)"
+        )
+    return r
+
+
+def _write_leaf_grads(leaves: dict, create_graph: bool) -> None:
+    """Accumulate into ``.grad``, in place where that is safe, as PyTorch's AccumulateGrad."""
+    handed_out: set[int] = set()
+    for t, g in leaves.values():
+        g = _run_leaf_hooks(t, g)
+        old = t._grad
+        if g._requires_grad and not create_graph:  # a hook returned a graph: keep .grad out of it
+            g = g.detach()
+        if old is None:
+            if g._requires_grad:
+                t._grad = g
+            else:
+                t._grad = g if _stealable(g, handed_out) else Tensor._make(np.array(g._data))
+                handed_out.add(id(t._grad._data))
+        elif create_graph or old._requires_grad or g._requires_grad:
+            t._grad = old + g
+        elif _stealable(old, handed_out):
+            old._data += g._data  # a NumPy scalar (0-d) rebinds instead, which is just as fine
+        else:
+            t._grad = Tensor._make(old._data + g._data)
+
+
+def _stealable(g: Tensor, handed_out: set[int]) -> bool:
+    """Whether ``g``'s array is referenced by nothing else, so it can become a ``.grad``."""
+    data = g._data
+    if type(data) is not np.ndarray:
+        return True  # immutable NumPy scalar
+    # References: g's slot and getrefcount's argument. A view of it would add its `.base`.
+    return data.base is None and id(data) not in handed_out and sys.getrefcount(data) <= 2
+
+
+def _as_root_grad(gradient: Any, out: Tensor, where: str) -> Tensor:
+    if isinstance(gradient, Tensor):
+        if gradient._requires_grad and gradient.shape == out.shape and gradient.dtype == out.dtype:
+            return gradient  # keep its graph: it may be differentiated against (create_graph)
+        data = gradient._data
+    else:
+        data = np.asarray(gradient, dtype=out.dtype)
+    if data.shape != out._data.shape:
+        raise RuntimeError(
+            f"{where}: gradient has shape {data.shape} but the output has shape {out.shape}; pass "
+            "a gradient of exactly the output's shape"
+        )
+    if data.dtype != out._data.dtype:
+        data = data.astype(out._data.dtype)
+    return Tensor._make(data)

@@ -1,0 +1,272 @@
+"""``Function``: the one mechanism every op goes through, built-in or user-defined.
+
+A subclass declares ``forward(ctx, *args, **params)``, which runs on NumPy arrays, and
+``backward(ctx, *grad_outputs)``, which runs on Tensors and returns one gradient per positional
+argument (None where there is none). Because ``backward`` is written in Tensor ops, recording it
+(``create_graph=True``) gives higher-order gradients for free.
+
+``Function.apply`` unwraps Tensor arguments to arrays, runs ``forward`` and, only when grad mode is on
+and some input requires grad, records the call: the instance of the subclass *is* the graph node and
+the ``ctx``. It keeps the inputs (``node.inputs``), what ``forward`` saved, and the active ``scope``.
+Nodes never reference their outputs, so graphs have no reference cycles and die by reference
+counting as soon as the last output is dropped.
+
+Undoing broadcasting and casting gradients to each input's shape and dtype happens once, in the
+engine, after every ``backward``: a rule may return a gradient of the broadcast shape.
+
+Example: a straight-through estimator for rounding.
+
+>>> import numpy as np
+>>> import autograd_engine as ag
+>>> class RoundSTE(ag.Function):
+...     @staticmethod
+...     def forward(ctx, x):
+...         return np.round(x)
+...     @staticmethod
+...     def backward(ctx, grad):
+...         return grad
+>>> x = ag.Tensor([0.4, 1.6], requires_grad=True)
+>>> RoundSTE.apply(x).sum().backward()
+>>> x.grad
+Tensor([1., 1.])
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import STATE
+from .tensor import Tensor, _HookHandle
+
+_ARRAY_TYPES = (np.ndarray, np.generic)
+
+
+class _NoGradContext:
+    """The ``ctx`` handed to ``forward`` when nothing is recorded: it accepts and forgets."""
+
+    __slots__ = ()
+    needs_input_grad = ()
+
+    def save_for_backward(self, *items: Any) -> None:
+        pass
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        pass
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        pass
+
+
+_NO_GRAD_CTX = _NoGradContext()
+
+
+class Function:
+    """Base class of every differentiable operation (see the module docstring).
+
+    Subclasses implement the static methods ``forward`` and ``backward`` and are called with
+    ``MyFunction.apply(*args, **params)``. Positional Tensor arguments are differentiable inputs;
+    other positional arguments (numbers, arrays) are constants; keyword arguments are parameters
+    passed through to ``forward`` unchanged.
+
+    Inside ``forward``, ``ctx.save_for_backward(...)`` keeps arrays for ``backward``, where
+    ``ctx.saved_tensors`` gives them back as Tensors: an input's array comes back as that input
+    Tensor, the output's array as the output (so that gradients of gradients flow through them), and
+    any other array as a constant. Other state can be stored as attributes (``ctx.axis = axis``);
+    ``forward`` must not read them back, because without recording ``ctx`` forgets everything.
+    ``ctx.needs_input_grad[i]`` tells whether input ``i`` needs a gradient.
+    """
+
+    # Defaults for rarely-set node attributes: reading them costs nothing per op.
+    _saved: tuple | None = None
+    _saved_versions: tuple | None = None
+    _out: Any = None
+    _n_outputs: int = 1
+    _freed: bool = False
+    _hooks: dict | None = None
+    _retained: dict | None = None
+    _non_differentiable: tuple = ()
+    inputs: tuple = ()
+    needs_input_grad: tuple = ()
+    scope: tuple = ()
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError("Function subclasses must implement forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Tensor) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError("Function subclasses must implement backward(ctx, *grads)")
+
+    @classmethod
+    def apply(cls, *args: Any, **params: Any) -> Any:
+        """Run the op on ``args`` and record it for backward when needed."""
+        arrays = []
+        needs = []
+        any_needs = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                r = a._requires_grad
+                needs.append(r)
+                any_needs = any_needs or r
+            else:
+                arrays.append(a)
+                needs.append(False)
+
+        if not (any_needs and STATE.enabled):
+            try:
+                out = cls.forward(_NO_GRAD_CTX, *arrays, **params)
+            except (ValueError, TypeError, IndexError) as exc:
+                raise cls._forward_error(exc, arrays, params) from exc
+            if type(out) is tuple:
+                return tuple(Tensor._make(_to_data(o)) for o in out)
+            return Tensor._make(_to_data(out))
+
+        ctx = _new(cls)
+        ctx.inputs = args
+        ctx.needs_input_grad = tuple(needs)
+        scope = STATE.scope
+        if scope:
+            ctx.scope = scope
+        try:
+            out = cls.forward(ctx, *arrays, **params)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise cls._forward_error(exc, arrays, params) from exc
+        if STATE.anomaly:
+            from .anomaly import check_forward
+
+            check_forward(ctx, out)
+
+        if type(out) is tuple:
+            out = tuple(_to_data(o) for o in out)
+            ctx._n_outputs = len(out)
+            if ctx._saved is not None:
+                ctx._out = out
+            return tuple(ctx._wrap_output(o, i) for i, o in enumerate(out))
+        out = _to_data(out)
+        if ctx._saved is not None:
+            ctx._out = out
+        return ctx._wrap_output(out, 0)
+
+    # ----- used by forward -----
+    def save_for_backward(self, *items: Any) -> None:
+        """Keep arrays (or Tensors) for ``backward``; read them back with ``saved_tensors``."""
+        resolved = []
+        for item in items:
+            if isinstance(item, _ARRAY_TYPES):
+                for a in self.inputs:
+                    if isinstance(a, Tensor) and a._data is item:
+                        item = a  # an input comes back as the input Tensor itself
+                        break
+            resolved.append(item)
+        self._saved = tuple(resolved)
+        self._saved_versions = tuple(t._version for t in resolved if isinstance(t, Tensor))
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Declare outputs (arrays returned by ``forward``) that get no gradient, e.g. indices."""
+        self._non_differentiable = outputs
+
+    # ----- used by backward -----
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``forward`` saved, as Tensors connected to the graph where possible."""
+        saved = self._saved
+        if saved is None:
+            if self._freed:
+                raise RuntimeError(
+                    f"{self.name}: trying to backward through the graph a second time: its saved "
+                    "tensors were freed after the first backward. Pass retain_graph=True to the "
+                    "first backward() (or ag.grad) if you need to backward twice"
+                )
+            return ()
+        outs = self._out if self._n_outputs > 1 else (self._out,)
+        result = []
+        versions = iter(self._saved_versions)
+        for item in saved:
+            if isinstance(item, Tensor):
+                self._check_version(item, next(versions))
+            elif isinstance(item, _ARRAY_TYPES):
+                for i, o in enumerate(outs):
+                    if item is o:
+                        item = Tensor._make(o, self, i)
+                        break
+                else:
+                    item = Tensor._make(item)
+            result.append(item)
+        return tuple(result)
+
+    def _check_version(self, t: Tensor, saved_version: int) -> None:
+        if t._version != saved_version:
+            name = f" {t._name!r}" if t._name else ""
+            raise RuntimeError(
+                f"{self.name}: a tensor{name} of shape {t.shape} that {self.name} saved for "
+                f"backward was modified in place afterwards (version {saved_version} -> "
+                f"{t._version}). Use an out-of-place op (x = x + 1 instead of x += 1) or modify "
+                "a copy"
+            )
+
+    @property
+    def name(self) -> str:
+        """The op's name, for messages and ``viz`` (the class name)."""
+        return type(self).__name__
+
+    def _release(self) -> None:
+        """Free what forward saved; called after backward unless ``retain_graph``."""
+        if self._saved is not None:
+            self._saved = None
+            self._out = None
+            self._freed = True
+
+    # ----- hooks on non-leaf outputs (run by the engine when their gradient is final) -----
+    def _add_hook(self, output_nr: int, hook: Callable) -> _HookHandle:
+        if self._hooks is None:
+            self._hooks = {}
+        hooks = self._hooks.setdefault(output_nr, [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def _retain_grad(self, output_nr: int, tensor: Tensor) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(tensor)
+
+    def _wrap_output(self, data: Any, output_nr: int) -> Tensor:
+        if data.dtype.kind != "f" or any(data is o for o in self._non_differentiable):
+            return Tensor._make(data)
+        return Tensor._make(data, self, output_nr)
+
+    @classmethod
+    def _forward_error(cls, exc: Exception, arrays: list, params: dict) -> Exception:
+        """Re-raise an error from NumPy naming the op, the input shapes and a fix."""
+        shapes = ", ".join(
+            str(a.shape) if isinstance(a, _ARRAY_TYPES) else type(a).__name__ for a in arrays
+        )
+        hint = cls.error_hint(arrays, params)
+        msg = f"{cls.__name__}: {exc} (input shapes: {shapes})"
+        if hint:
+            msg += f"; {hint}"
+        return type(exc)(msg)
+
+    @classmethod
+    def error_hint(cls, arrays: list, params: dict) -> str:
+        """A fix to suggest when ``forward`` fails; ops override this."""
+        return ""
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+_new = object.__new__
+
+
+def _to_data(out: Any) -> Any:
+    """Accept what ``forward`` returned: an array, a NumPy scalar, a Python number or a Tensor."""
+    if type(out) is np.ndarray or isinstance(out, np.generic):
+        return out
+    if isinstance(out, Tensor):
+        return out._data
+    return np.asarray(out)

@@ -1,0 +1,98 @@
+"""All built-in ops, one module per family; importing this attaches operators to Tensor."""
+
+from __future__ import annotations
+
+import operator
+
+from ..tensor import Tensor
+from . import elementwise, linalg, reduce, shape
+from .elementwise import (
+    Add,
+    Div,
+    Mul,
+    Neg,
+    Pow,
+    Sub,
+    _comparison,
+    abs,
+    add,
+    astype,
+    clip,
+    cos,
+    divide,
+    elu,
+    erf,
+    exp,
+    gelu,
+    leaky_relu,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    power,
+    relu,
+    sigmoid,
+    silu,
+    sin,
+    softplus,
+    sqrt,
+    subtract,
+    tanh,
+    where,
+)
+from .linalg import MatMul, matmul
+from .reduce import (
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    softmax,
+    std,
+    sum,
+    var,
+)
+from .registry import REGISTRY, Domain, OpSpec, register
+from .shape import broadcast_to, expand_dims, getitem, reshape, squeeze, swapaxes, transpose
+
+__all__ = [
+    "REGISTRY", "Domain", "OpSpec", "register", "elementwise", "linalg", "reduce", "shape",
+    "abs", "add", "astype", "broadcast_to", "clip", "cos", "divide", "elu", "erf", "exp",
+    "expand_dims", "gelu", "getitem", "leaky_relu", "log", "log1p", "log_softmax", "logsumexp",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "negative", "power", "prod",
+    "relu", "reshape", "sigmoid", "silu", "sin", "softmax", "softplus", "sqrt", "squeeze", "std",
+    "subtract", "sum", "swapaxes", "tanh", "transpose", "var", "where",
+]
+
+
+def _binary(fn, reflected: bool = False):
+    if reflected:
+        def method(self, other):
+            return fn.apply(other, self)
+    else:
+        def method(self, other):
+            return fn.apply(self, other)
+    return method
+
+
+Tensor.__add__ = _binary(Add)
+Tensor.__radd__ = _binary(Add, reflected=True)
+Tensor.__sub__ = _binary(Sub)
+Tensor.__rsub__ = _binary(Sub, reflected=True)
+Tensor.__mul__ = _binary(Mul)
+Tensor.__rmul__ = _binary(Mul, reflected=True)
+Tensor.__truediv__ = _binary(Div)
+Tensor.__rtruediv__ = _binary(Div, reflected=True)
+Tensor.__pow__ = _binary(Pow)
+Tensor.__rpow__ = _binary(Pow, reflected=True)
+Tensor.__matmul__ = _binary(MatMul)
+Tensor.__rmatmul__ = _binary(MatMul, reflected=True)
+Tensor.__neg__ = lambda self: Neg.apply(self)
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = abs
+for _op in (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne):
+    setattr(Tensor, f"__{_op.__name__}__", _comparison(_op))
+del _op

@@ -1,0 +1,48 @@
+"""Small helpers shared by the op families."""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import numpy as np
+
+from ..tensor import Tensor
+
+TensorLike = Union[Tensor, np.ndarray, float, int]  # noqa: UP007 - evaluated at runtime on 3.10
+Axis = Union[None, int, tuple[int, ...], list[int]]  # noqa: UP007
+
+
+def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
+    """``axis`` (None, int, negative, tuple) as a sorted tuple of non-negative axes, or an error."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in items:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < max(ndim, 1 if ndim == 0 and a in (0, -1) else 0):
+            raise ValueError(
+                f"{op}: axis {a} is out of bounds for an input with {ndim} dimensions; use an "
+                f"axis in [{-ndim}, {ndim - 1}]" if ndim else
+                f"{op}: axis {a} is out of bounds for a 0-d input; use axis=None"
+            )
+        out.append(int(a) % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def expand_reduced(grad: Tensor, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool):
+    """Reshape a gradient of a reduction (over ``axes`` of ``shape``) so it broadcasts to ``shape``."""
+    if not keepdims and axes:
+        kept = list(shape)
+        for a in axes:
+            kept[a] = 1
+        grad = grad.reshape(tuple(kept))
+    return grad
+
+
+def data_of(x: Any) -> Any:
+    """The array behind a Tensor, or the value itself."""
+    return x._data if isinstance(x, Tensor) else x

@@ -1,0 +1,646 @@
+"""Elementwise ops: arithmetic, the unary math functions and activations, where/clip/maximum.
+
+Binary ops broadcast like NumPy; the engine sums each gradient back to its input's shape, so the
+rules here return gradients of the broadcast shape. Every rule is written in Tensor ops and is
+therefore differentiable again. Gradients at kinks follow PyTorch and are documented per op.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from ._util import TensorLike, data_of
+from .registry import NONZERO, POSITIVE, REALS, Domain, register
+
+# ----- binary arithmetic -------------------------------------------------------------------------
+
+
+class _Broadcasting(Function):
+    """Shared error hint for ops that broadcast their inputs."""
+
+    @classmethod
+    def error_hint(cls, arrays: list, params: dict) -> str:
+        shapes = [np.shape(a) for a in arrays]
+        return (
+            f"shapes {' and '.join(map(str, shapes))} do not broadcast: trailing dimensions must be "
+            "equal or 1; reshape an input (e.g. x.reshape(-1, 1)) or use expand_dims"
+        )
+
+
+class Add(_Broadcasting):
+    @staticmethod
+    def forward(ctx, x, y):
+        return np.add(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(_Broadcasting):
+    @staticmethod
+    def forward(ctx, x, y):
+        return np.subtract(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(_Broadcasting):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.multiply(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        return (grad * y if need_x else None), (grad * x if need_y else None)
+
+
+class Div(_Broadcasting):
+    @staticmethod
+    def forward(ctx, x, y):
+        out = np.true_divide(x, y)
+        ctx.save_for_backward(y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, out = ctx.saved_tensors
+        gx = grad / y
+        # d(x/y)/dy = -x/y**2 = -(x/y)/y
+        return gx, (-gx * out if ctx.needs_input_grad[1] else None)
+
+
+class Pow(_Broadcasting):
+    @staticmethod
+    def forward(ctx, x, y):
+        out = np.power(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors[:2]
+        need_x, need_y = ctx.needs_input_grad
+        gx = gy = None
+        if need_x:
+            gx = grad * (y * x ** (y - 1))
+        if need_y:
+            out = ctx.saved_tensors[2]
+            xd = data_of(x)
+            # d(x**y)/dy = x**y * log(x); defined as 0 where x == 0 (PyTorch's convention)
+            safe_x = where(xd == 0, 1.0, x)
+            gy = where(xd == 0, 0.0, grad * out * log(safe_x))
+        return gx, gy
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return np.negative(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (-grad,)
+
+
+@register(np.add, nargs=2)
+def add(x: TensorLike, y: TensorLike) -> Tensor:
+    """``x + y`` with broadcasting. Gradient: ``grad`` to both inputs.
+
+    >>> import autograd_engine as ag
+    >>> ag.add(ag.Tensor([1.0, 2.0]), 1.0)
+    Tensor([2., 3.])
+    """
+    return Add.apply(x, y)
+
+
+@register(np.subtract, nargs=2)
+def subtract(x: TensorLike, y: TensorLike) -> Tensor:
+    """``x - y`` with broadcasting. Gradient: ``grad`` and ``-grad``.
+
+    >>> import autograd_engine as ag
+    >>> ag.subtract(ag.Tensor([1.0, 2.0]), 1.0)
+    Tensor([0., 1.])
+    """
+    return Sub.apply(x, y)
+
+
+@register(np.multiply, nargs=2)
+def multiply(x: TensorLike, y: TensorLike) -> Tensor:
+    """``x * y`` with broadcasting. Gradient: ``grad * y`` and ``grad * x``.
+
+    >>> import autograd_engine as ag
+    >>> ag.multiply(ag.Tensor([1.0, 2.0]), 3.0)
+    Tensor([3., 6.])
+    """
+    return Mul.apply(x, y)
+
+
+@register(np.true_divide, nargs=2, domains=(REALS, NONZERO))
+def divide(x: TensorLike, y: TensorLike) -> Tensor:
+    """``x / y`` (true division) with broadcasting. Gradient: ``grad / y`` and ``-grad * x / y**2``.
+
+    >>> import autograd_engine as ag
+    >>> ag.divide(ag.Tensor([1.0, 2.0]), 4.0)
+    Tensor([0.25, 0.5 ])
+    """
+    return Div.apply(x, y)
+
+
+@register(np.power, nargs=2, domains=(POSITIVE, Domain(-2.0, 2.0)))
+def power(x: TensorLike, y: TensorLike) -> Tensor:
+    """``x ** y`` with broadcasting.
+
+    Gradient: ``grad * y * x**(y-1)`` for x, ``grad * x**y * log(x)`` for y; the latter is 0 where
+    x == 0 (as in PyTorch) and NaN where x < 0.
+
+    >>> import autograd_engine as ag
+    >>> ag.power(ag.Tensor([2.0, 3.0]), 2)
+    Tensor([4., 9.])
+    """
+    return Pow.apply(x, y)
+
+
+@register(np.negative, method=True)
+def negative(x: TensorLike) -> Tensor:
+    """``-x``. Gradient: ``-grad``.
+
+    >>> import autograd_engine as ag
+    >>> ag.negative(ag.Tensor([1.0, -2.0]))
+    Tensor([-1.,  2.])
+    """
+    return Neg.apply(x)
+
+
+# ----- unary math, generated from a table of (forward, vjp) -------------------------------------
+
+
+def _elementwise(
+    name: str, forward: Callable[..., Any], vjp: Callable[..., Tensor], save: str
+) -> type[Function]:
+    """Make a one-input Function from a NumPy forward and a Tensor-level ``vjp(grad, x, out)``.
+
+    ``save`` is ``"x"``, ``"out"`` or ``"both"``: what the rule reads (the other is passed as None).
+    Keyword parameters of ``forward`` (e.g. ``slope``) are passed to ``vjp`` too.
+    """
+
+    def fwd(ctx, x, **params):
+        out = forward(x, **params)
+        if save == "x":
+            ctx.save_for_backward(x)
+        elif save == "out":
+            ctx.save_for_backward(out)
+        else:
+            ctx.save_for_backward(x, out)
+        if params:
+            ctx.params = params
+        return out
+
+    def bwd(ctx, grad):
+        saved = ctx.saved_tensors
+        x = saved[0] if save != "out" else None
+        out = saved[-1] if save != "x" else None
+        return (vjp(grad, x, out, **getattr(ctx, "params", {})),)
+
+    return type(name, (Function,), {
+        "forward": staticmethod(fwd), "backward": staticmethod(bwd),
+        "__doc__": f"Elementwise {name.lower()}; see the public function for its gradient.",
+        "__module__": __name__,
+    })
+
+
+def _stable_sigmoid(x):
+    e = np.exp(-np.abs(x))  # never overflows
+    return np.where(np.asarray(x) >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _erf(x):
+    from scipy.special import erf as scipy_erf  # imported on first use: scipy is heavy
+
+    return scipy_erf(x)
+
+
+def _gelu(x):
+    return 0.5 * x * (1 + _erf(x * _INV_SQRT2))
+
+
+def _elu(x, alpha=1.0):
+    return np.where(np.asarray(x) > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+_INV_SQRT2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+Abs = _elementwise("Abs", np.abs, lambda g, x, out: g * np.sign(x._data), "x")
+Exp = _elementwise("Exp", np.exp, lambda g, x, out: g * out, "out")
+Log = _elementwise("Log", np.log, lambda g, x, out: g / x, "x")
+Log1p = _elementwise("Log1p", np.log1p, lambda g, x, out: g / (1 + x), "x")
+Sqrt = _elementwise("Sqrt", np.sqrt, lambda g, x, out: g / (2 * out), "out")
+Sin = _elementwise("Sin", np.sin, lambda g, x, out: g * cos(x), "x")
+Cos = _elementwise("Cos", np.cos, lambda g, x, out: -g * sin(x), "x")
+Tanh = _elementwise("Tanh", np.tanh, lambda g, x, out: g * (1 - out * out), "out")
+Sigmoid = _elementwise("Sigmoid", _stable_sigmoid, lambda g, x, out: g * (out * (1 - out)), "out")
+Relu = _elementwise(
+    "Relu", lambda x: np.maximum(x, 0), lambda g, x, out: where(out._data > 0, g, 0.0), "out"
+)
+LeakyRelu = _elementwise(
+    "LeakyRelu",
+    lambda x, slope=0.01: np.where(np.asarray(x) > 0, x, np.multiply(x, slope)),
+    lambda g, x, out, slope=0.01: g * np.where(x._data > 0, 1.0, slope).astype(x.dtype),
+    "x",
+)
+Elu = _elementwise(
+    "Elu", _elu, lambda g, x, out, alpha=1.0: where(x._data > 0, g, g * (out + alpha)), "both"
+)
+Erf = _elementwise(
+    "Erf", _erf, lambda g, x, out: g * (_TWO_OVER_SQRT_PI * exp(-(x * x))), "x"
+)
+Gelu = _elementwise(
+    "Gelu", _gelu,
+    lambda g, x, out: g * (0.5 * (1 + erf(x * _INV_SQRT2)) + x * (exp(-0.5 * (x * x)) * _INV_SQRT_2PI)),
+    "x",
+)
+Silu = _elementwise(
+    "Silu", lambda x: x * _stable_sigmoid(x),
+    lambda g, x, out: g * _silu_grad(x), "x",
+)
+Softplus = _elementwise("Softplus", lambda x: np.logaddexp(0, x), lambda g, x, out: g * sigmoid(x), "x")
+
+
+def _silu_grad(x: Tensor) -> Tensor:
+    s = sigmoid(x)
+    return s * (1 + x * (1 - s))
+
+
+@register(np.abs, domains=NONZERO, method=True)
+def abs(x: TensorLike) -> Tensor:  # noqa: A001 - NumPy's name
+    """Elementwise ``|x|``. Gradient: ``grad * sign(x)``, which is 0 at x == 0.
+
+    >>> import autograd_engine as ag
+    >>> ag.abs(ag.Tensor([-2.0, 0.0, 3.0]))
+    Tensor([2., 0., 3.])
+    """
+    return Abs.apply(x)
+
+
+@register(np.exp, method=True)
+def exp(x: TensorLike) -> Tensor:
+    """Elementwise ``e**x``. Gradient: ``grad * exp(x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.exp(ag.Tensor([0.0]))
+    Tensor([1.])
+    """
+    return Exp.apply(x)
+
+
+@register(np.log, domains=POSITIVE, method=True)
+def log(x: TensorLike) -> Tensor:
+    """Elementwise natural logarithm. Gradient: ``grad / x``.
+
+    >>> import autograd_engine as ag
+    >>> ag.log(ag.Tensor([1.0]))
+    Tensor([0.])
+    """
+    return Log.apply(x)
+
+
+@register(np.log1p, domains=Domain(-0.8, 3.0), method=True)
+def log1p(x: TensorLike) -> Tensor:
+    """Elementwise ``log(1 + x)``, accurate for small x. Gradient: ``grad / (1 + x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.log1p(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
+    return Log1p.apply(x)
+
+
+@register(np.sqrt, domains=POSITIVE, method=True)
+def sqrt(x: TensorLike) -> Tensor:
+    """Elementwise square root. Gradient: ``grad / (2 * sqrt(x))``: +inf at x == 0, as in PyTorch
+    (there is no finite convention: the one-sided derivative is infinite).
+
+    >>> import autograd_engine as ag
+    >>> ag.sqrt(ag.Tensor([4.0]))
+    Tensor([2.])
+    """
+    return Sqrt.apply(x)
+
+
+@register(np.sin, method=True)
+def sin(x: TensorLike) -> Tensor:
+    """Elementwise sine. Gradient: ``grad * cos(x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.sin(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
+    return Sin.apply(x)
+
+
+@register(np.cos, method=True)
+def cos(x: TensorLike) -> Tensor:
+    """Elementwise cosine. Gradient: ``-grad * sin(x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.cos(ag.Tensor([0.0]))
+    Tensor([1.])
+    """
+    return Cos.apply(x)
+
+
+@register(np.tanh, method=True)
+def tanh(x: TensorLike) -> Tensor:
+    """Elementwise hyperbolic tangent. Gradient: ``grad * (1 - tanh(x)**2)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.tanh(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
+    return Tanh.apply(x)
+
+
+@register(lambda x: 1 / (1 + np.exp(-x)), method=True)
+def sigmoid(x: TensorLike) -> Tensor:
+    """Elementwise logistic ``1 / (1 + e**-x)``, stable for any x (no overflow at ±1000).
+    Gradient: ``grad * s * (1 - s)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.sigmoid(ag.Tensor([0.0, -1000.0, 1000.0]))
+    Tensor([0.5, 0. , 1. ])
+    """
+    return Sigmoid.apply(x)
+
+
+@register(lambda x: np.maximum(x, 0), domains=NONZERO, method=True)
+def relu(x: TensorLike) -> Tensor:
+    """Elementwise ``max(x, 0)``. Gradient: ``grad`` where x > 0, else 0 (0 at x == 0, as PyTorch).
+
+    >>> import autograd_engine as ag
+    >>> ag.relu(ag.Tensor([-1.0, 2.0]))
+    Tensor([0., 2.])
+    """
+    return Relu.apply(x)
+
+
+@register(
+    lambda x, slope=0.01: np.where(x > 0, x, slope * x), domains=NONZERO,
+    params={"slope": (0.01, 0.2)}, method=True,
+)
+def leaky_relu(x: TensorLike, slope: float = 0.01) -> Tensor:
+    """Elementwise ``x if x > 0 else slope * x``. Gradient: 1 where x > 0, ``slope`` elsewhere
+    (including x == 0, as PyTorch).
+
+    >>> import autograd_engine as ag
+    >>> ag.leaky_relu(ag.Tensor([-1.0, 2.0]), 0.1)
+    Tensor([-0.1,  2. ])
+    """
+    return LeakyRelu.apply(x, slope=slope)
+
+
+@register(
+    lambda x, alpha=1.0: np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0)) - 1)),
+    domains=NONZERO, params={"alpha": (1.0, 0.5)}, method=True,
+)
+def elu(x: TensorLike, alpha: float = 1.0) -> Tensor:
+    """Elementwise ``x if x > 0 else alpha * (e**x - 1)``. Gradient: 1 where x > 0, else
+    ``alpha * e**x`` (so ``alpha`` at x == 0, as PyTorch).
+
+    >>> import autograd_engine as ag
+    >>> ag.elu(ag.Tensor([0.0, 2.0]))
+    Tensor([0., 2.])
+    """
+    return Elu.apply(x, alpha=alpha)
+
+
+@register(lambda x: np.vectorize(math.erf)(x), method=True)
+def erf(x: TensorLike) -> Tensor:
+    """Elementwise error function. Gradient: ``grad * 2/sqrt(pi) * exp(-x**2)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.erf(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
+    return Erf.apply(x)
+
+
+@register(lambda x: x * 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2))), method=True)
+def gelu(x: TensorLike, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit ``x * Phi(x)``, exact (erf) by default; ``approximate="tanh"``
+    gives ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``, as in PyTorch.
+    Gradient: ``grad * (Phi(x) + x * phi(x))`` for the exact form.
+
+    >>> import autograd_engine as ag
+    >>> ag.gelu(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
+    if approximate == "none":
+        return Gelu.apply(x)
+    if approximate == "tanh":
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        inner = math.sqrt(2 / math.pi) * (x + 0.044715 * (x * x * x))
+        return 0.5 * x * (1 + tanh(inner))
+    raise ValueError(f'gelu: approximate must be "none" or "tanh", got {approximate!r}')
+
+
+@register(lambda x: x / (1 + np.exp(-x)), method=True)
+def silu(x: TensorLike) -> Tensor:
+    """Elementwise ``x * sigmoid(x)`` (swish). Gradient: ``grad * s * (1 + x * (1 - s))``.
+
+    >>> import autograd_engine as ag
+    >>> ag.silu(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
+    return Silu.apply(x)
+
+
+@register(lambda x: np.log1p(np.exp(x)), method=True)
+def softplus(x: TensorLike) -> Tensor:
+    """Elementwise ``log(1 + e**x)``, computed without overflow. Gradient: ``grad * sigmoid(x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.softplus(ag.Tensor([0.0]))
+    Tensor([0.69314718])
+    """
+    return Softplus.apply(x)
+
+
+# ----- selection: maximum, minimum, where, clip -------------------------------------------------
+
+
+class _MaxMin(_Broadcasting):
+    """maximum/minimum; at ties the gradient is split equally between x and y (PyTorch)."""
+
+    pick: Callable = np.maximum
+    wins: Callable = np.greater
+
+    @classmethod
+    def forward(cls, ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return cls.pick(x, y)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        x, y = (data_of(t) for t in ctx.saved_tensors)
+        share_x = np.where(cls.wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(grad.dtype)
+        need_x, need_y = ctx.needs_input_grad
+        return (grad * share_x if need_x else None), (grad * (1 - share_x) if need_y else None)
+
+
+class Maximum(_MaxMin):
+    pick = staticmethod(np.maximum)
+    wins = staticmethod(np.greater)
+
+
+class Minimum(_MaxMin):
+    pick = staticmethod(np.minimum)
+    wins = staticmethod(np.less)
+
+
+class Where(_Broadcasting):
+    @staticmethod
+    def forward(ctx, condition, x, y):
+        ctx.condition = condition = np.asarray(condition, dtype=bool)
+        return np.where(condition, x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        c = ctx.condition
+        need_x, need_y = ctx.needs_input_grad[1:]
+        return (
+            None,
+            where(c, grad, 0.0) if need_x else None,
+            where(c, 0.0, grad) if need_y else None,
+        )
+
+
+class Clip(Function):
+    @staticmethod
+    def forward(ctx, x, a_min=None, a_max=None):
+        if a_min is None and a_max is None:
+            raise ValueError("clip: give a_min, a_max or both (None means unbounded)")
+        lo = -np.inf if a_min is None else a_min
+        hi = np.inf if a_max is None else a_max
+        out = np.clip(x, lo, hi)
+        if np.shape(out) != np.shape(x):
+            raise ValueError(
+                f"clip: bounds of shape {np.shape(a_min)} / {np.shape(a_max)} would broadcast x of "
+                f"shape {np.shape(x)} to {np.shape(out)}; bounds must broadcast to x's shape"
+            )
+        ctx.inside = (x >= lo) & (x <= hi)
+        dtype = np.result_type(x)
+        return out.astype(dtype, copy=False) if dtype.kind == "f" else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (where(ctx.inside, grad, 0.0),)
+
+
+@register(np.maximum, nargs=2, distinct=True)
+def maximum(x: TensorLike, y: TensorLike) -> Tensor:
+    """Elementwise larger of x and y, with broadcasting. Gradient: to the larger input; at ties
+    each input gets ``grad / 2`` (PyTorch's convention).
+
+    >>> import autograd_engine as ag
+    >>> ag.maximum(ag.Tensor([1.0, 5.0]), 3.0)
+    Tensor([3., 5.])
+    """
+    return Maximum.apply(x, y)
+
+
+@register(np.minimum, nargs=2, distinct=True)
+def minimum(x: TensorLike, y: TensorLike) -> Tensor:
+    """Elementwise smaller of x and y, with broadcasting. Gradient: to the smaller input; at ties
+    each input gets ``grad / 2`` (PyTorch's convention).
+
+    >>> import autograd_engine as ag
+    >>> ag.minimum(ag.Tensor([1.0, 5.0]), 3.0)
+    Tensor([1., 3.])
+    """
+    return Minimum.apply(x, y)
+
+
+@register(np.where, kind="custom", sampler="where")
+def where(condition: Any, x: TensorLike, y: TensorLike) -> Tensor:
+    """Elementwise ``x if condition else y``, with broadcasting (``np.where``). ``condition`` is a
+    boolean array or Tensor and gets no gradient. Gradient: ``grad`` where chosen, else 0.
+
+    >>> import autograd_engine as ag
+    >>> ag.where(ag.Tensor([1.0, -1.0]) > 0, 1.0, ag.Tensor([7.0, 8.0]))
+    Tensor([1., 8.])
+    """
+    return Where.apply(condition, x, y)
+
+
+@register(np.clip, kind="custom", sampler="clip", method=True)
+def clip(x: TensorLike, a_min: Any = None, a_max: Any = None) -> Tensor:
+    """Limit x to ``[a_min, a_max]`` (``np.clip``); None leaves a side open. The bounds are
+    constants. Gradient: ``grad`` where ``a_min <= x <= a_max`` (edges included, as PyTorch's
+    clamp), else 0.
+
+    >>> import autograd_engine as ag
+    >>> ag.clip(ag.Tensor([-2.0, 0.5, 2.0]), -1.0, 1.0)
+    Tensor([-1. ,  0.5,  1. ])
+    """
+    return Clip.apply(x, a_min=data_of(a_min), a_max=data_of(a_max))
+
+
+# ----- dtype conversion and comparisons (no gradient) --------------------------------------------
+
+
+class AsType(Function):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = np.result_type(x)
+        return np.asarray(x).astype(dtype) if np.ndim(x) else np.result_type(dtype).type(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad.astype(ctx.dtype),)
+
+
+def astype(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` converted to ``dtype`` (differentiable between float dtypes; the result of a cast to an
+    integer or bool dtype gets no gradient).
+
+    >>> import numpy as np
+    >>> import autograd_engine as ag
+    >>> ag.Tensor([1.5]).astype(np.float32)
+    Tensor([1.5], dtype=float32)
+    """
+    dtype = np.dtype(dtype)
+    if isinstance(x, Tensor) and x._data.dtype == dtype:
+        return x
+    return AsType.apply(x, dtype)
+
+
+Tensor.astype = astype
+
+
+class Compare(Function):
+    """Elementwise comparison; its boolean result is never part of the graph."""
+
+    @staticmethod
+    def forward(ctx, x, y, op):
+        return op(x, y)
+
+
+def _comparison(op: Callable) -> Callable:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return Compare.apply(self, other, op=op)
+
+    method.__name__ = f"__{op.__name__}__"
+    return method

@@ -1,0 +1,375 @@
+"""Reductions: sum, mean, var, std, max, min, prod, logsumexp, and softmax / log_softmax.
+
+``axis`` takes None, an int (negative too) or a tuple, and ``keepdims`` keeps reduced axes as size
+1, both as in NumPy. Gradients are broadcast back over the reduced axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from ._util import Axis, TensorLike, expand_reduced, normalize_axes
+from .elementwise import exp, where
+from .registry import register
+from .shape import broadcast_to, expand_dims
+
+
+def _tensor(x: TensorLike) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        axes = normalize_axes(axis, np.ndim(x), "sum")
+        ctx.shape, ctx.axes, ctx.keepdims = np.shape(x), axes, keepdims
+        return np.sum(x, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (broadcast_to(expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape),)
+
+
+class _Extreme(Function):
+    """max/min over axes; tied extremes share the gradient equally (like ``torch.amax``)."""
+
+    reduce = staticmethod(np.amax)
+
+    @classmethod
+    def forward(cls, ctx, x, axis=None, keepdims=False):
+        axes = normalize_axes(axis, np.ndim(x), cls.__name__.lower())
+        if np.size(x) == 0:
+            raise ValueError(
+                f"{cls.__name__.lower()}: cannot reduce an empty input of shape {np.shape(x)}"
+            )
+        out = cls.reduce(x, axis=axes, keepdims=keepdims)
+        ctx.axes, ctx.keepdims = axes, keepdims
+        ctx.save_for_backward(x, out)
+        return out
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        x, out = ctx.saved_tensors
+        out_k = expand_reduced(out, x.shape, ctx.axes, ctx.keepdims)
+        mask = x._data == out_k._data
+        share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(grad.dtype)
+        return (expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims) * share,)
+
+
+class Max(_Extreme):
+    reduce = staticmethod(np.amax)
+
+
+class Min(_Extreme):
+    reduce = staticmethod(np.amin)
+
+
+class Prod(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        axes = normalize_axes(axis, np.ndim(x), "prod")
+        ctx.axes, ctx.keepdims = axes, keepdims
+        out = np.prod(x, axis=axes, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        g = expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims)
+        if np.all(np.abs(x._data) > 1e-8):  # out / x is exact enough, and differentiable again
+            return (g * expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x,)
+        return (g * _prod_of_others(x, ctx.axes),)
+
+
+def _prod_of_others(x: Tensor, axes: tuple[int, ...]) -> Tensor:
+    """For every element, the product of the other elements of its slice over ``axes``.
+
+    Exact with zeros: the slice is laid out as a row of n values and repeated n times with the
+    diagonal set to 1, so ``prod`` of row i skips element i. O(n**2) per slice, used only when the
+    input has (near-)zeros, where ``out / x`` fails; written in Tensor ops, so it is differentiable again.
+    """
+    keep = [a for a in range(x.ndim) if a not in axes]
+    perm = keep + list(axes)
+    xt = x.transpose(perm)
+    lead = xt.shape[: len(keep)]
+    n = int(np.prod(xt.shape[len(keep):], dtype=np.int64))
+    rows = expand_dims(xt.reshape(lead + (n,)), -2)  # (..., 1, n)
+    others = where(np.eye(n, dtype=bool), 1.0, rows).prod(axis=-1)  # (..., n)
+    return others.reshape(xt.shape).transpose(tuple(np.argsort(perm)))
+
+
+class Std(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, ddof=0, keepdims=False):
+        axes = normalize_axes(axis, np.ndim(x), "std")
+        n = int(np.prod([np.shape(x)[a] for a in axes], dtype=np.int64))
+        if n - ddof <= 0:
+            raise ValueError(
+                f"std: ddof={ddof} leaves no degrees of freedom for {n} values per slice; use a "
+                "smaller ddof"
+            )
+        ctx.axes, ctx.keepdims, ctx.n, ctx.dof = axes, keepdims, n, n - ddof
+        out = np.std(x, axis=axes, ddof=ddof, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        shape, axes, keep = x.shape, ctx.axes, ctx.keepdims
+        out_k = expand_reduced(out, shape, axes, keep)
+        # A constant slice has std 0 and x - mean == 0 there: use 1 as divisor, so the gradient is 0
+        safe = where(out_k._data == 0, 1.0, out_k)
+        centered = x - Sum.apply(x, axis=axes, keepdims=True) / ctx.n
+        return (expand_reduced(grad, shape, axes, keep) * centered / (ctx.dof * safe),)
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        axes = normalize_axes(axis, np.ndim(x), "logsumexp")
+        ctx.axes, ctx.keepdims = axes, keepdims
+        m = np.amax(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        if not keepdims:
+            out = np.squeeze(out, axis=axes)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        shape, axes, keep = x.shape, ctx.axes, ctx.keepdims
+        return (expand_reduced(grad, shape, axes, keep) * exp(x - expand_reduced(out, shape, axes, keep)),)
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        axes = normalize_axes(axis, np.ndim(x), "softmax")
+        ctx.axes = axes
+        e = np.exp(x - np.amax(x, axis=axes, keepdims=True))
+        out = e / np.sum(e, axis=axes, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return (out * (grad - (grad * out).sum(axis=ctx.axes, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        axes = normalize_axes(axis, np.ndim(x), "log_softmax")
+        ctx.axes = axes
+        shifted = x - np.amax(x, axis=axes, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return (grad - exp(out) * grad.sum(axis=ctx.axes, keepdims=True),)
+
+
+@register(np.sum, kind="reduction", method=True)
+def sum(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (all axes when None). Gradient: ``grad`` broadcast over reduced axes.
+
+    >>> import autograd_engine as ag
+    >>> ag.sum(ag.Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    Tensor([4., 6.])
+    """
+    return Sum.apply(x, axis=axis, keepdims=keepdims)
+
+
+@register(np.mean, kind="reduction", method=True)
+def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over ``axis``. Gradient: ``grad / n`` broadcast over reduced axes.
+
+    >>> import autograd_engine as ag
+    >>> ag.mean(ag.Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=-1)
+    Tensor([1.5, 3.5])
+    """
+    x = _tensor(x)
+    axes = normalize_axes(axis, x.ndim, "mean")
+    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    return Sum.apply(x, axis=axes, keepdims=keepdims) / n
+
+
+@register(np.var, kind="reduction", params={"ddof": (0, 1)}, method=True)
+def var(x: TensorLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's default 0).
+    Gradient: ``grad * 2 (x - mean) / (n - ddof)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.var(ag.Tensor([1.0, 2.0, 3.0, 4.0]))
+    Tensor(1.25)
+    """
+    x = _tensor(x)
+    axes = normalize_axes(axis, x.ndim, "var")
+    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    if n - ddof <= 0:
+        raise ValueError(
+            f"var: ddof={ddof} leaves no degrees of freedom for {n} values per slice; use a "
+            "smaller ddof"
+        )
+    d = x - mean(x, axis=axes, keepdims=True)
+    return Sum.apply(d * d, axis=axes, keepdims=keepdims) / (n - ddof)
+
+
+@register(np.std, kind="reduction", params={"ddof": (0, 1)}, distinct=True, method=True)
+def std(x: TensorLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    """Standard deviation, ``sqrt(var(x, axis, ddof))``. Gradient: ``grad * (x - mean) /
+    ((n - ddof) * std)``, and 0 where the slice is constant (std has a cone point there; PyTorch
+    gives NaN, we give the finite subgradient 0).
+
+    >>> import autograd_engine as ag
+    >>> ag.std(ag.Tensor([1.0, 3.0]))
+    Tensor(1.)
+    """
+    return Std.apply(x, axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+@register(np.amax, kind="reduction", distinct=True, method=True)
+def max(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Largest value over ``axis`` (``np.max``). Gradient: to the maximum; tied maxima share it
+    equally (like ``torch.amax``).
+
+    >>> import autograd_engine as ag
+    >>> ag.max(ag.Tensor([[1.0, 5.0], [3.0, 2.0]]), axis=1)
+    Tensor([5., 3.])
+    """
+    return Max.apply(x, axis=axis, keepdims=keepdims)
+
+
+@register(np.amin, kind="reduction", distinct=True, method=True)
+def min(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Smallest value over ``axis`` (``np.min``). Gradient: to the minimum; tied minima share it
+    equally (like ``torch.amin``).
+
+    >>> import autograd_engine as ag
+    >>> ag.min(ag.Tensor([[1.0, 5.0], [3.0, 2.0]]), axis=1)
+    Tensor([1., 2.])
+    """
+    return Min.apply(x, axis=axis, keepdims=keepdims)
+
+
+@register(np.prod, kind="reduction", method=True)
+def prod(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Product over ``axis``. Gradient: the product of the other elements of the slice, exact
+    even when the slice contains zeros (and differentiable again).
+
+    >>> import autograd_engine as ag
+    >>> ag.prod(ag.Tensor([2.0, 3.0, 4.0]))
+    Tensor(24.)
+    """
+    return Prod.apply(x, axis=axis, keepdims=keepdims)
+
+
+def _np_logsumexp(x, axis=None, keepdims=False):
+    return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
+
+
+@register(_np_logsumexp, kind="reduction", method=True)
+def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """``log(sum(exp(x), axis))`` computed without overflow. Gradient: ``grad * softmax(x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.logsumexp(ag.Tensor([1000.0, 1000.0]))
+    Tensor(1000.69314718)
+    """
+    return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
+
+
+def _np_softmax(x, axis=-1):
+    e = np.exp(x - np.amax(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+@register(_np_softmax, kind="custom", sampler="softmax", method=True)
+def softmax(x: TensorLike, axis: Axis = -1) -> Tensor:
+    """``exp(x) / sum(exp(x), axis)``, stable for large inputs. Gradient:
+    ``s * (grad - sum(grad * s, axis))``.
+
+    >>> import autograd_engine as ag
+    >>> ag.softmax(ag.Tensor([0.0, 0.0]))
+    Tensor([0.5, 0.5])
+    """
+    return Softmax.apply(x, axis=axis)
+
+
+@register(lambda x, axis=-1: np.log(_np_softmax(x, axis)), kind="custom", sampler="softmax",
+          method=True)
+def log_softmax(x: TensorLike, axis: Axis = -1) -> Tensor:
+    """``x - logsumexp(x, axis)``, stable at ±1000. Gradient: ``grad - softmax(x) * sum(grad)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.log_softmax(ag.Tensor([1000.0, 1000.0]))
+    Tensor([-0.69314718, -0.69314718])
+    """
+    return LogSoftmax.apply(x, axis=axis)
+
+
+# ----- reductions without a gradient: all, any, argmax, argmin ------------------------------------
+
+
+class NonDifferentiable(Function):
+    """Applies a NumPy function whose result (bool or int) is never part of the graph."""
+
+    @staticmethod
+    def forward(ctx, x, fn, **params):
+        return fn(x, **params)
+
+
+def _all(self: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Whether all elements (along ``axis``) are true, as a bool Tensor.
+
+    >>> import autograd_engine as ag
+    >>> (ag.Tensor([1.0, 2.0]) > 0).all()
+    Tensor(True)
+    """
+    return NonDifferentiable.apply(self, fn=np.all, axis=axis, keepdims=keepdims)
+
+
+def _any(self: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Whether any element (along ``axis``) is true, as a bool Tensor.
+
+    >>> import autograd_engine as ag
+    >>> (ag.Tensor([1.0, -2.0]) > 0).any()
+    Tensor(True)
+    """
+    return NonDifferentiable.apply(self, fn=np.any, axis=axis, keepdims=keepdims)
+
+
+def _argmax(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the largest element (along ``axis``), as an int64 Tensor (``np.argmax``).
+
+    >>> import autograd_engine as ag
+    >>> ag.Tensor([[1.0, 3.0], [4.0, 2.0]]).argmax(axis=1)
+    Tensor([1, 0], dtype=int64)
+    """
+    return NonDifferentiable.apply(self, fn=np.argmax, axis=axis, keepdims=keepdims)
+
+
+def _argmin(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the smallest element (along ``axis``), as an int64 Tensor (``np.argmin``).
+
+    >>> import autograd_engine as ag
+    >>> ag.Tensor([[1.0, 3.0], [4.0, 2.0]]).argmin(axis=1)
+    Tensor([0, 1], dtype=int64)
+    """
+    return NonDifferentiable.apply(self, fn=np.argmin, axis=axis, keepdims=keepdims)
+
+
+Tensor.all = _all
+Tensor.any = _any
+Tensor.argmax = _argmax
+Tensor.argmin = _argmin

@@ -1,0 +1,165 @@
+"""Gradient checking for users' own property tests: ``gradcheck`` and ``gradgradcheck``.
+
+Both compare the engine's gradients with central differences in float64, contracted with a random
+upstream gradient (a fixed ``.sum()`` can hide wrong rules). Hypothesis strategies for inputs live in
+:mod:`autograd_engine.testing.strategies`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine import grad as _grad
+from ..grad_mode import enable_grad
+from ..tensor import Tensor
+
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
+
+
+class GradcheckError(AssertionError):
+    """Raised when analytic and numeric gradients disagree (an AssertionError, for pytest)."""
+
+
+def _as_tuple(x: Any) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _float_outputs(outputs: tuple) -> list[int]:
+    return [k for k, o in enumerate(outputs) if isinstance(o, Tensor) and o.dtype.kind == "f"]
+
+
+def _contract(outputs: tuple, idx: list[int], cotangents: list[np.ndarray]) -> float:
+    return float(sum(np.sum(outputs[k].data * v) for k, v in zip(idx, cotangents)))
+
+
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    grad_outputs: Sequence[Any] | None = None,
+) -> bool:
+    """Check ``fn``'s backward against central differences; raise :class:`GradcheckError` if off.
+
+    ``inputs`` are the positional arguments of ``fn``; the Tensors among them with
+    ``requires_grad=True`` are checked and must be float64. Outputs are contracted with a random
+    upstream gradient (``seed``), or with ``grad_outputs`` when given. Returns True on success.
+
+    >>> import autograd_engine as ag
+    >>> from autograd_engine.testing import gradcheck
+    >>> x = ag.randn(3, requires_grad=True)
+    >>> gradcheck(lambda t: (t * t).tanh(), [x])
+    True
+    """
+    inputs = _as_tuple(inputs)
+    wrt = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not wrt:
+        raise ValueError("gradcheck: no input requires grad; pass Tensors with requires_grad=True")
+    for i in wrt:
+        if inputs[i].dtype != np.float64:
+            raise ValueError(
+                f"gradcheck: input {i} is {inputs[i].dtype}; central differences need float64 "
+                "inputs (use Tensor(..., dtype=np.float64) or .astype(np.float64))"
+            )
+    before = [inputs[i].data.copy() for i in wrt]
+    outputs = _as_tuple(fn(*inputs))
+    idx = [k for k in _float_outputs(outputs) if outputs[k].requires_grad]
+    if grad_outputs is not None:
+        cotangents = [np.asarray(g.data if isinstance(g, Tensor) else g, dtype=np.float64)
+                      for g in _as_tuple(grad_outputs)]
+    else:
+        rng = np.random.default_rng(seed)
+        cotangents = [rng.standard_normal(outputs[k].shape) for k in idx]
+    if idx:
+        analytic = _grad(
+            [outputs[k] for k in idx], [inputs[i] for i in wrt],
+            grad_outputs=[Tensor(v) for v in cotangents], allow_unused=True,
+        )
+    else:
+        analytic = (None,) * len(wrt)
+
+    for n, (i, a) in enumerate(zip(wrt, analytic)):
+        x = inputs[i]
+        if not np.array_equal(x.data, before[n], equal_nan=True):
+            raise GradcheckError(f"gradcheck: fn modified input {i} in place")
+        a = np.zeros_like(x.data) if a is None else a.data
+        if a.shape != x.shape or a.dtype != x.dtype:
+            raise GradcheckError(
+                f"gradcheck: gradient of input {i} has shape {a.shape} and dtype {a.dtype}, but "
+                f"the input has shape {x.shape} and dtype {x.dtype}"
+            )
+        numeric = _numeric_grad(fn, inputs, i, idx, cotangents, eps)
+        bad = ~np.isclose(a, numeric, atol=atol, rtol=rtol, equal_nan=True)
+        if bad.any():
+            j = tuple(int(v) for v in np.argwhere(bad)[0])
+            raise GradcheckError(
+                f"gradcheck: gradient of input {i} (shape {x.shape}) disagrees at index {j}: "
+                f"analytic {a[j]!r}, numeric {numeric[j]!r} (atol={atol}, rtol={rtol}); "
+                f"{int(bad.sum())} of {bad.size} entries differ.\ninput {i} = {x.data!r}\n"
+                f"analytic = {a!r}\nnumeric = {numeric!r}"
+            )
+    return True
+
+
+def _numeric_grad(
+    fn: Callable, inputs: tuple, i: int, idx: list[int], cotangents: list, eps: float
+) -> np.ndarray:
+    x = inputs[i]
+    base = x.data.astype(np.float64)
+    numeric = np.zeros_like(base)
+    args = list(inputs)
+    with enable_grad():  # fn may itself differentiate (gradgradcheck)
+        for j in np.ndindex(base.shape):
+            values = []
+            for step in (eps, -eps):
+                data = base.copy()
+                data[j] += step
+                args[i] = Tensor(data, requires_grad=True)
+                values.append(_contract(_as_tuple(fn(*args)), idx, cotangents))
+            numeric[j] = (values[0] - values[1]) / (2 * eps)
+    return numeric
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> bool:
+    """Check second derivatives: ``gradcheck`` of the vector-Jacobian product of ``fn``.
+
+    The VJP ``(x, v) -> v^T J(x)`` is differentiated with respect to both the inputs and the random
+    upstream gradient ``v``, so this checks that the gradient rules are themselves differentiable.
+
+    >>> import autograd_engine as ag
+    >>> from autograd_engine.testing import gradgradcheck
+    >>> x = ag.randn(3, requires_grad=True)
+    >>> gradgradcheck(lambda t: t.sin() * t, [x])
+    True
+    """
+    inputs = _as_tuple(inputs)
+    wrt = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    outputs = _as_tuple(fn(*inputs))
+    idx = [k for k in _float_outputs(outputs) if outputs[k].requires_grad]
+    rng = np.random.default_rng(seed + 1)
+    vs = [Tensor(rng.standard_normal(outputs[k].shape), requires_grad=True) for k in idx]
+    n = len(inputs)
+
+    def vjp(*args: Any) -> tuple:
+        outs = _as_tuple(fn(*args[:n]))
+        grads = _grad(
+            [outs[k] for k in idx], [args[i] for i in wrt], grad_outputs=list(args[n:]),
+            create_graph=True, allow_unused=True,
+        )
+        return tuple(g for g in grads if g is not None and g.requires_grad)
+
+    if not idx:
+        return True
+    return gradcheck(vjp, list(inputs) + vs, eps=eps, atol=atol, rtol=rtol, seed=seed + 2)
