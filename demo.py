@@ -32,9 +32,9 @@ def scalar_demo() -> None:
 def tensor_demo() -> None:
     """A tensor expression with broadcasting, and a second derivative."""
     ag.manual_seed(0)
-    x = ag.randn(4, 3, requires_grad=True, name="x")
-    w = ag.randn(3, 2, requires_grad=True, name="w")
-    b = ag.zeros(2, requires_grad=True, name="b")
+    x = ag.randn(4, 3, requires_grad=True)
+    w = ag.randn(3, 2, requires_grad=True)
+    b = ag.zeros(2, requires_grad=True)
     loss = (x @ w + b).tanh().logsumexp(axis=1).mean()
     loss.backward()
     print(f"tensor expression: loss = {loss.item():.6f}")
