@@ -624,7 +624,7 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
     dtype = np.dtype(dtype)
     if isinstance(x, Tensor) and x._data.dtype == dtype:
         return x
-    return AsType.apply(x, dtype)
+    return AsType.apply(x, dtype=dtype)
 
 
 Tensor.astype = astype

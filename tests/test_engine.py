@@ -1,0 +1,391 @@
+"""The backward engine and Tensor mechanics: semantics that PyTorch users rely on."""
+
+import gc
+import threading
+
+import numpy as np
+import pytest
+
+import autograd_engine as ag
+from autograd_engine import Tensor
+
+
+def micrograd_expression(make):
+    """micrograd's test_sanity_check / test_more_ops expression; returns (a, b, g)."""
+    a = make(-4.0)
+    b = make(2.0)
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + (b + a).relu()
+    d = d + 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    return a, b, g
+
+
+def test_micrograd_expression_values_and_grads():
+    a, b, g = micrograd_expression(lambda v: Tensor(v, requires_grad=True))
+    g.backward()
+    assert g.item() == pytest.approx(24.70408163265306, abs=1e-12)
+    assert a.grad.item() == pytest.approx(138.83381924198252, abs=1e-10)
+    assert b.grad.item() == pytest.approx(645.5772594752186, abs=1e-10)
+
+
+def test_micrograd_expression_matches_torch():
+    torch = pytest.importorskip("torch")
+    a, b, g = micrograd_expression(lambda v: Tensor(v, requires_grad=True))
+    g.backward()
+    ta, tb, tg = micrograd_expression(
+        lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+    )
+    tg.backward()
+    assert g.item() == pytest.approx(tg.item(), rel=1e-12)
+    assert a.grad.item() == pytest.approx(ta.grad.item(), rel=1e-12)
+    assert b.grad.item() == pytest.approx(tb.grad.item(), rel=1e-12)
+
+
+# ----- deep graphs --------------------------------------------------------------------------------
+
+
+def test_deep_chain_backward_and_free_without_recursion():
+    n = 100_000
+    a = Tensor(1.0001, requires_grad=True)
+    b = Tensor(1e-5, requires_grad=True)
+    x = Tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = y * a + b
+    y.backward()
+    # y = x a^n + b (a^n - 1)/(a - 1)
+    assert x.grad.item() == pytest.approx(1.0001**n, rel=1e-9)
+    del y  # freeing 200k nodes must not recurse either
+    gc.collect()
+
+
+def test_deep_chain_retained_graph_survives_second_backward():
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(20_000):
+        y = (y * 1.0).tanh() + 0.0
+    y.backward(retain_graph=True)
+    first = x.grad.item()
+    y.backward()
+    assert x.grad.item() == pytest.approx(2 * first)
+
+
+# ----- accumulation, retain_graph, freed graphs ---------------------------------------------------
+
+
+def test_grads_accumulate_over_backward_calls_exactly():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    for _ in range(3):
+        y.backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.data, 3 * 2 * x.data)
+
+
+def test_second_backward_through_freed_graph_raises_with_fix():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x.tanh() * 2).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match=r"second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_backward_through_ops_without_saved_tensors_twice_is_fine():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_leaf_grads_never_alias_each_other_or_the_seed():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    seed = np.array([1.0, 1.0])
+    (x + w).backward(seed)
+    assert not np.shares_memory(x.grad.data, w.grad.data)
+    assert not np.shares_memory(x.grad.data, seed)
+    (x + w).backward(seed)  # in-place accumulation must touch only x.grad
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(seed, [1.0, 1.0])
+
+
+def test_nonleaf_grad_is_none_unless_retained():
+    x = Tensor(2.0, requires_grad=True)
+    y = x * 3
+    z = x * 4
+    y.retain_grad()
+    (y * z).backward()
+    assert y.grad.item() == pytest.approx(8.0)
+    assert z.grad is None
+    assert x.grad.item() == pytest.approx(3 * 8 + 4 * 6)
+
+
+# ----- hooks --------------------------------------------------------------------------------------
+
+
+def test_leaf_hook_sees_total_grad_and_can_replace_it():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    handle = x.register_hook(lambda g: seen.append(g.data.copy()) or g * 2)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(seen[0], [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+    handle.remove()
+    x.grad = None
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+
+def test_nonleaf_hook_changes_what_flows_upstream():
+    x = Tensor(3.0, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g * 0)
+    (y * y).backward()
+    assert x.grad.item() == 0.0
+
+
+def test_hook_returning_wrong_shape_is_a_clear_error():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: ag.ones(3))
+    with pytest.raises(RuntimeError, match=r"shape \(3,\).*same shape"):
+        (x * 1).sum().backward()
+
+
+# ----- ag.grad ------------------------------------------------------------------------------------
+
+
+def test_grad_never_touches_dot_grad_and_reports_unused():
+    x = Tensor(2.0, requires_grad=True)
+    u = Tensor(5.0, requires_grad=True)
+    y = x**3
+    (gx,) = ag.grad(y, x, retain_graph=True)
+    assert gx.item() == 12.0 and x.grad is None
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        ag.grad(y, [x, u], retain_graph=True)
+    gx, gu = ag.grad(y, [x, u], allow_unused=True)
+    assert gu is None
+
+
+def test_grad_of_intermediate_tensor():
+    x = Tensor(2.0, requires_grad=True)
+    h = x * x
+    y = h.sin()
+    (gh,) = ag.grad(y, h)
+    assert gh.item() == pytest.approx(np.cos(4.0))
+
+
+def test_third_derivative_through_create_graph():
+    x = Tensor(0.7, requires_grad=True)
+    (d1,) = ag.grad(x.sin() * x, x, create_graph=True)
+    (d2,) = ag.grad(d1, x, create_graph=True)
+    (d3,) = ag.grad(d2, x)
+    v = 0.7  # d3/dx3 (x sin x) = -3 sin x - x cos x
+    assert d3.item() == pytest.approx(-3 * np.sin(v) - v * np.cos(v), rel=1e-12)
+
+
+def test_backward_create_graph_gives_differentiable_grad():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x**3).sum().backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad
+    (h,) = ag.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, 6 * x.data)
+
+
+# ----- grad mode ----------------------------------------------------------------------------------
+
+
+def test_no_grad_records_nothing_and_is_a_decorator():
+    x = Tensor([1.0], requires_grad=True)
+    with ag.no_grad():
+        y = x * 2
+    assert y.grad_fn is None and not y.requires_grad
+
+    @ag.no_grad()
+    def f(t):
+        return t * 2
+
+    assert f(x).grad_fn is None
+    assert ag.is_grad_enabled()
+    with ag.set_grad_enabled(False):
+        assert not ag.is_grad_enabled()
+        with ag.enable_grad():
+            assert (x * 2).requires_grad
+    assert ag.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    seen = {}
+    entered = threading.Event()
+    release = threading.Event()
+
+    def worker():
+        with ag.no_grad():
+            entered.set()
+            release.wait(5)
+            seen["worker"] = ag.is_grad_enabled()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    entered.wait(5)
+    seen["main"] = ag.is_grad_enabled()
+    x = Tensor([1.0], requires_grad=True)
+    seen["main_records"] = (x * 2).grad_fn is not None
+    release.set()
+    t.join()
+    assert seen == {"worker": False, "main": True, "main_records": True}
+
+
+# ----- dtypes and construction --------------------------------------------------------------------
+
+
+def test_dtype_rules():
+    assert Tensor([1.0]).dtype == np.float64
+    assert Tensor(3).dtype == np.float64  # Python numbers become the default float dtype
+    assert Tensor(np.array([1, 2])).dtype == np.int64  # arrays keep theirs
+    x32 = Tensor(np.ones(3, np.float32), requires_grad=True)
+    y = (x32 * 2.5 + 1).tanh().sum()
+    assert y.dtype == np.float32
+    y.backward()
+    assert x32.grad.dtype == np.float32
+    assert (x32 + Tensor(np.ones(3))).dtype == np.float64  # NumPy promotion between tensors
+
+
+def test_astype_is_differentiable():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.astype(np.float32) * 3
+    y.sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+
+def test_repr_shows_data_dtype_and_grad_fn():
+    x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    assert repr(x) == "Tensor([1., 2.], dtype=float32, requires_grad=True)"
+    assert repr(x * 2) == "Tensor([2., 4.], dtype=float32, grad_fn=<Mul>)"
+
+
+def test_conversions():
+    t = Tensor([[1.0, 2.0]])
+    assert np.asarray(t) is t.data
+    assert t.tolist() == [[1.0, 2.0]]
+    assert Tensor(2.5).item() == 2.5
+    assert float(Tensor(2.5)) == 2.5
+    with pytest.raises(ValueError, match="one-element"):
+        t.item()
+
+
+def test_ndarray_op_tensor_returns_tensor():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = np.array([3.0, 4.0]) * x
+    assert isinstance(y, Tensor)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+
+
+# ----- errors that teach --------------------------------------------------------------------------
+
+
+def test_backward_on_non_scalar_without_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(2,\).*gradient=.*sum\(\)\.backward\(\)"):
+        (x * 2).backward()
+
+
+def test_backward_gradient_of_wrong_shape():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"gradient has shape \(3,\).*\(2,\)"):
+        (x * 2).backward(np.ones(3))
+
+
+def test_requires_grad_on_integers_is_refused_with_fix():
+    with pytest.raises(TypeError, match="floating-point.*int64.*astype"):
+        Tensor(np.array([1, 2]), requires_grad=True)
+    with pytest.raises(TypeError, match="floating-point"):
+        Tensor(np.array([1, 2])).requires_grad_()
+
+
+def test_matmul_shape_mismatch_names_op_shapes_and_fix():
+    a = Tensor(np.ones((2, 3)), requires_grad=True)
+    b = Tensor(np.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"MatMul.*\(2, 3\), \(4, 5\).*transpose"):
+        a @ b
+
+
+def test_broadcast_mismatch_names_op_shapes_and_fix():
+    a = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"Add.*\(2, 3\) and \(4,\).*reshape"):
+        a + np.ones(4)
+
+
+def test_backward_without_requires_grad():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor(1.0).backward()
+
+
+def test_bad_axis_is_explained():
+    with pytest.raises(ValueError, match=r"sum: axis 2 is out of bounds.*\[-2, 1\]"):
+        ag.sum(ag.zeros(2, 3), axis=2)
+
+
+def test_custom_function_returning_wrong_number_of_grads():
+    class Bad(ag.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    x = Tensor(1.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Bad.backward returned 1 gradients.*2 positional"):
+        Bad.apply(x, x).backward()
+
+
+def test_custom_function_returning_wrong_shape():
+    class Bad(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return ag.ones(5)
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(5,\) for input 0 of shape \(2,\)"):
+        Bad.apply(x).sum().backward()
+
+
+# ----- memory: no reference cycles, saved arrays released -----------------------------------------
+
+
+def test_graph_has_no_reference_cycles():
+    gc.collect()
+    gc.disable()
+    try:
+        x = Tensor(np.ones((3, 3)), requires_grad=True)
+        y = ((x @ x).tanh() * 2 + x).sum()
+        y.retain_grad()
+        y.backward()
+        del x, y
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_saved_arrays_are_released_after_backward():
+    x = Tensor(np.ones(4), requires_grad=True)
+    y = x.exp()
+    node = y.grad_fn
+    y.sum().backward()
+    assert node._saved is None and node._out is None
