@@ -142,7 +142,8 @@ def _execute(
             else:
                 capture_node.setdefault(t._grad_fn, []).append((t._output_nr, k))
 
-    pending: dict[Function, list] = {}
+    # Pending gradients: a Tensor per single-output node, a list per multi-output node.
+    pending: dict[Function, Any] = {}
     leaves: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient]
     ready = []
     for r, g in zip(roots, seeds):
@@ -162,27 +163,36 @@ def _execute(
             grads = pending.pop(node, None)
             input_grads = None
             if grads is not None:
-                if node._hooks is not None or node._retained is not None:
-                    _run_node_hooks(node, grads)
-                if node in capture_node:
-                    for output_nr, k in capture_node[node]:
-                        captured[k] = grads[output_nr]
-                input_grads = _call_backward(node, grads)
-            if not retain_graph:
+                if node._n_outputs == 1:
+                    if node._hooks is not None or node._retained is not None:
+                        grads = _run_node_hooks(node, [grads])[0]
+                    if capture_node and node in capture_node:
+                        captured[capture_node[node][0][1]] = grads
+                    input_grads = node.backward(node, grads)  # staticmethod/classmethod of the op
+                else:
+                    input_grads = _call_multi_output(node, grads, capture_node, captured)
+                if type(input_grads) is not tuple or len(input_grads) != len(node.inputs):
+                    input_grads = _check_grad_count(node, input_grads)
+                if STATE.anomaly:
+                    from .anomaly import check_backward
+
+                    check_backward(node, input_grads)
+            if not retain_graph and node._saved is not None:
                 node._release()
-            needs = node.needs_input_grad
-            for i, t in enumerate(node.inputs):
-                if not isinstance(t, Tensor):
+            if input_grads is None:
+                input_grads = (None,) * len(node.inputs)
+            for t, need, g in zip(node.inputs, node.needs_input_grad, input_grads):
+                if not need:  # not a Tensor requiring grad then: no gradient, no producer node
                     continue
                 fn = t._grad_fn
-                if input_grads is not None and needs[i]:
-                    g = input_grads[i]
-                    if g is not None:
-                        g = _fit(g, t, node, i)
-                        if fn is None:
-                            _add_leaf(leaves, t, g)
-                        else:
-                            _add_pending(pending, fn, t._output_nr, g)
+                if g is not None:
+                    if type(g) is not Tensor or g._data.shape != t._data.shape or \
+                            g._data.dtype != t._data.dtype:
+                        g = _fit(g, t, node)
+                    if fn is None:
+                        _add_leaf(leaves, t, g)
+                    else:
+                        _add_pending(pending, fn, t._output_nr, g)
                 if fn is not None:
                     d = deps[fn] - 1
                     deps[fn] = d
@@ -212,8 +222,8 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
             stack.append(fn)
     while stack:
         node = stack.pop()
-        for t in node.inputs:
-            if isinstance(t, Tensor):
+        for t, need in zip(node.inputs, node.needs_input_grad):
+            if need:
                 fn = t._grad_fn
                 if fn is not None:
                     if fn in deps:
@@ -225,6 +235,10 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
 
 
 def _add_pending(pending: dict, node: Function, output_nr: int, g: Tensor) -> None:
+    if node._n_outputs == 1:
+        old = pending.get(node)
+        pending[node] = g if old is None else old + g
+        return
     slots = pending.get(node)
     if slots is None:
         slots = pending[node] = [None] * node._n_outputs
@@ -242,34 +256,39 @@ def _add_leaf(leaves: dict, t: Tensor, g: Tensor) -> None:
         entry[1] = entry[1] + g
 
 
-def _call_backward(node: Function, grads: list) -> tuple:
-    if node._n_outputs > 1 and None in grads:
+def _call_multi_output(node: Function, grads: list, capture_node: dict, captured: list) -> Any:
+    """Call the backward of a node with several outputs; unused outputs get zero gradients."""
+    if node._hooks is not None or node._retained is not None:
+        _run_node_hooks(node, grads)
+    for output_nr, k in capture_node.get(node, ()):
+        captured[k] = grads[output_nr]
+    if None in grads:
         grads = [
             Tensor._make(np.zeros(shape, dtype)) if g is None else g
             for g, (shape, dtype) in zip(grads, node._out_meta)
         ]
-    result = type(node).backward(node, *grads)
+    return node.backward(node, *grads)
+
+
+def _check_grad_count(node: Function, result: Any) -> tuple:
+    """Accept a lone gradient or a list for convenience; explain a wrong count."""
     if type(result) is not tuple:
         result = tuple(result) if isinstance(result, list) else (result,)
     n = len(node.inputs)
+    if len(result) > n and all(r is None for r in result[n:]):
+        result = result[:n]
     if len(result) != n:
-        if len(result) > n and all(r is None for r in result[n:]):
-            result = result[:n]
-        else:
-            raise RuntimeError(
-                f"{node.name}.backward returned {len(result)} gradients, but the op was called "
-                f"with {n} positional inputs; return exactly one per input (None for inputs "
-                "that get no gradient)"
-            )
-    if STATE.anomaly:
-        from .anomaly import check_backward
-
-        check_backward(node, result)
+        raise RuntimeError(
+            f"{node.name}.backward returned {len(result)} gradients, but the op was called "
+            f"with {n} positional inputs; return exactly one per input (None for inputs "
+            "that get no gradient)"
+        )
     return result
 
 
-def _fit(g: Any, t: Tensor, node: Function, i: int) -> Tensor:
+def _fit(g: Any, t: Tensor, node: Function) -> Tensor:
     """Make ``g`` a Tensor of ``t``'s shape and dtype: sum broadcast axes, cast, or explain."""
+    i = next(k for k, a in enumerate(node.inputs) if a is t)
     if not isinstance(g, Tensor):
         if not isinstance(g, (np.ndarray, np.generic, int, float)):
             raise TypeError(
@@ -306,7 +325,7 @@ def _unbroadcast(g: Tensor, shape: tuple[int, ...], node: Function, i: int) -> T
     return g
 
 
-def _run_node_hooks(node: Function, grads: list) -> None:
+def _run_node_hooks(node: Function, grads: list) -> list:
     """Tensor hooks and retain_grad on a node's outputs, now that their gradients are final."""
     for output_nr, hooks in (node._hooks or {}).items():
         g = grads[output_nr]
@@ -323,6 +342,7 @@ def _run_node_hooks(node: Function, grads: list) -> None:
         if t is not None and g is not None:
             g = Tensor._make(np.array(g._data)) if not g._requires_grad else g
             t._grad = g if t._grad is None else t._grad + g
+    return grads
 
 
 def _run_leaf_hooks(t: Tensor, g: Tensor) -> Tensor:

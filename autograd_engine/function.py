@@ -82,9 +82,10 @@ class Function:
 
     # Defaults for rarely-set node attributes: reading them costs nothing per op.
     _saved: tuple | None = None
-    _saved_versions: tuple | None = None
+    _saved_versions: tuple | None = None  # None: every saved input was at version 0
     _out: Any = None
     _n_outputs: int = 1
+    _out_meta: tuple = ()
     _freed: bool = False
     _hooks: dict | None = None
     _retained: dict | None = None
@@ -104,31 +105,35 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **params: Any) -> Any:
         """Run the op on ``args`` and record it for backward when needed."""
-        arrays = []
-        needs = []
-        any_needs = False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                r = a._requires_grad
-                needs.append(r)
-                any_needs = any_needs or r
-            else:
-                arrays.append(a)
-                needs.append(False)
+        # The hottest code in the engine: keep it to list comprehensions and attribute reads.
+        arrays = [
+            a._data if isinstance(a, Tensor) else (np.asarray(a) if type(a) is list else a)
+            for a in args
+        ]
+        if STATE.enabled:
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            if True in needs:
+                return cls._record(args, arrays, needs, params)
+        try:
+            out = cls.forward(_NO_GRAD_CTX, *arrays, **params)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise cls._forward_error(exc, arrays, params) from exc
+        if type(out) is tuple:
+            return tuple([Tensor._make(_to_data(o)) for o in out])
+        if type(out) is not np.ndarray and not isinstance(out, np.generic):
+            out = _to_data(out)
+        t = _new(Tensor)
+        t._data = out
+        t._grad_fn = None
+        t._requires_grad = False
+        return t
 
-        if not (any_needs and STATE.enabled):
-            try:
-                out = cls.forward(_NO_GRAD_CTX, *arrays, **params)
-            except (ValueError, TypeError, IndexError) as exc:
-                raise cls._forward_error(exc, arrays, params) from exc
-            if type(out) is tuple:
-                return tuple(Tensor._make(_to_data(o)) for o in out)
-            return Tensor._make(_to_data(out))
-
+    @classmethod
+    def _record(cls, args: tuple, arrays: list, needs: tuple, params: dict) -> Any:
+        """``apply`` when the call must be recorded: the new instance is the node and the ctx."""
         ctx = _new(cls)
         ctx.inputs = args
-        ctx.needs_input_grad = tuple(needs)
+        ctx.needs_input_grad = needs
         scope = STATE.scope
         if scope:
             ctx.scope = scope
@@ -142,29 +147,43 @@ class Function:
             check_forward(ctx, out)
 
         if type(out) is tuple:
-            out = tuple(_to_data(o) for o in out)
+            out = tuple([_to_data(o) for o in out])
             ctx._n_outputs = len(out)
+            ctx._out_meta = tuple([(o.shape, o.dtype) for o in out])
             if ctx._saved is not None:
                 ctx._out = out
-            return tuple(ctx._wrap_output(o, i) for i, o in enumerate(out))
-        out = _to_data(out)
+            return tuple([ctx._wrap_output(o, i) for i, o in enumerate(out)])
+        if type(out) is not np.ndarray and not isinstance(out, np.generic):
+            out = _to_data(out)
         if ctx._saved is not None:
             ctx._out = out
-        return ctx._wrap_output(out, 0)
+        if out.dtype.kind != "f" or ctx._non_differentiable:
+            return ctx._wrap_output(out, 0)
+        t = _new(Tensor)
+        t._data = out
+        t._grad_fn = ctx
+        t._requires_grad = True
+        return t
 
     # ----- used by forward -----
     def save_for_backward(self, *items: Any) -> None:
         """Keep arrays (or Tensors) for ``backward``; read them back with ``saved_tensors``."""
+        inputs = self.inputs
         resolved = []
+        bumped = False
         for item in items:
-            if isinstance(item, _ARRAY_TYPES):
-                for a in self.inputs:
+            if type(item) is np.ndarray or isinstance(item, np.generic):
+                for a in inputs:
                     if isinstance(a, Tensor) and a._data is item:
                         item = a  # an input comes back as the input Tensor itself
+                        bumped = bumped or a._version != 0
                         break
             resolved.append(item)
         self._saved = tuple(resolved)
-        self._saved_versions = tuple(t._version for t in resolved if isinstance(t, Tensor))
+        if bumped:  # versions are recorded only when some input was modified in place before
+            self._saved_versions = tuple(
+                [r._version if isinstance(r, Tensor) else 0 for r in resolved]
+            )
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Declare outputs (arrays returned by ``forward``) that get no gradient, e.g. indices."""
@@ -183,13 +202,14 @@ class Function:
                     "first backward() (or ag.grad) if you need to backward twice"
                 )
             return ()
+        versions = self._saved_versions
         outs = self._out if self._n_outputs > 1 else (self._out,)
         result = []
-        versions = iter(self._saved_versions)
-        for item in saved:
+        for k, item in enumerate(saved):
             if isinstance(item, Tensor):
-                self._check_version(item, next(versions))
-            elif isinstance(item, _ARRAY_TYPES):
+                if item._version != (versions[k] if versions else 0):
+                    self._check_version(item, versions[k] if versions else 0)
+            elif type(item) is np.ndarray or isinstance(item, np.generic):
                 for i, o in enumerate(outs):
                     if item is o:
                         item = Tensor._make(o, self, i)
@@ -236,7 +256,7 @@ class Function:
 
     def _wrap_output(self, data: Any, output_nr: int) -> Tensor:
         if data.dtype.kind != "f" or any(data is o for o in self._non_differentiable):
-            return Tensor._make(data)
+            return Tensor._make(data)  # never part of the graph
         return Tensor._make(data, self, output_nr)
 
     @classmethod

@@ -61,10 +61,15 @@ class Tensor:
     (2, 2)
     """
 
-    __slots__ = (
-        "_data", "_grad", "_grad_fn", "_requires_grad", "_output_nr", "_version", "_name",
-        "_hooks", "_retains_grad", "__weakref__",
-    )
+    # Hot attributes live in slots; rarely set ones are class-level defaults that an instance
+    # overrides in its (lazily created) __dict__, so making a Tensor costs three stores.
+    __slots__ = ("_data", "_grad_fn", "_requires_grad", "__dict__", "__weakref__")
+    _grad: Tensor | None = None
+    _output_nr: int = 0
+    _version: int = 0
+    _name: str | None = None
+    _hooks: list | None = None
+    _retains_grad: bool = False
     # Make `ndarray <op> Tensor` defer to our reflected operators instead of converting us.
     __array_priority__ = 1000
 
@@ -75,28 +80,20 @@ class Tensor:
         if requires_grad:
             _check_grad_dtype(arr.dtype, "Tensor")
         self._data = arr
-        self._grad = None
         self._grad_fn = None
         self._requires_grad = bool(requires_grad)
-        self._output_nr = 0
-        self._version = 0
-        self._name = name
-        self._hooks = None
-        self._retains_grad = False
+        if name is not None:
+            self._name = name
 
     # ----- construction without conversion (the hot path of every op) -----
     @classmethod
     def _make(cls, data: Any, grad_fn: Function | None = None, output_nr: int = 0) -> Tensor:
         t = _new(cls)
         t._data = data
-        t._grad = None
         t._grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
-        t._output_nr = output_nr
-        t._version = 0
-        t._name = None
-        t._hooks = None
-        t._retains_grad = False
+        if output_nr:
+            t._output_nr = output_nr
         return t
 
     # ----- attributes -----
@@ -243,7 +240,8 @@ class Tensor:
         False
         """
         t = Tensor._make(self._data)
-        t._name = self._name
+        if self._name is not None:
+            t._name = self._name
         return t
 
     # ----- autograd entry points -----
