@@ -262,7 +262,7 @@ def _call_multi_output(node: Function, grads: list, capture_node: dict, captured
         _run_node_hooks(node, grads)
     for output_nr, k in capture_node.get(node, ()):
         captured[k] = grads[output_nr]
-    if None in grads:
+    if any(g is None for g in grads):  # not `None in grads`: that calls Tensor.__eq__
         grads = [
             Tensor._make(np.zeros(shape, dtype)) if g is None else g
             for g, (shape, dtype) in zip(grads, node._out_meta)
