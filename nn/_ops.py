@@ -1,0 +1,177 @@
+"""Small fused ops used by ``nn`` (written against the engine's public ``ag.Function``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import autograd_engine as ag
+
+
+def as_tensor(x: Any, dtype: Any = None) -> ag.Tensor:
+    """``x`` as a Tensor of ``dtype`` (differentiably cast if it already is a Tensor)."""
+    if isinstance(x, ag.Tensor):
+        if dtype is not None and x.dtype != dtype:
+            return x.astype(dtype)
+        return x
+    return ag.Tensor(np.asarray(x), dtype=dtype)
+
+
+def cast_input(x: Any, dtype: np.dtype) -> ag.Tensor:
+    """Inputs of a layer: cast to the layer's dtype (so a float32 layer computes in float32)."""
+    if isinstance(x, ag.Tensor):
+        return x if x.dtype == dtype else x.astype(dtype)
+    return ag.Tensor(np.asarray(x, dtype=dtype))
+
+
+class Stack(ag.Function):
+    """``np.stack(tensors, axis)``; the gradient is split back into the pieces."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.n = len(arrays)
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        axis = ctx.axis % grad.ndim
+        lead = (slice(None),) * axis
+        return tuple(grad[lead + (i,)] for i in range(ctx.n))
+
+
+class Concat(ag.Function):
+    """``np.concatenate(tensors, axis)``; the gradient is sliced back into the pieces."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.sizes = [np.shape(a)[axis] for a in arrays]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        axis = ctx.axis % grad.ndim
+        lead = (slice(None),) * axis
+        out, start = [], 0
+        for size in ctx.sizes:
+            out.append(grad[lead + (slice(start, start + size),)])
+            start += size
+        return tuple(out)
+
+
+def stack(tensors: list, axis: int = 0) -> ag.Tensor:
+    return Stack.apply(*tensors, axis=axis)
+
+
+def concat(tensors: list, axis: int = 0) -> ag.Tensor:
+    if len(tensors) == 1:
+        return tensors[0]
+    return Concat.apply(*tensors, axis=axis)
+
+
+class Linear(ag.Function):
+    """``x @ w.T + b`` in one node; backward is written in Tensor ops (twice differentiable)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        ctx.save_for_backward(x, w)
+        out = np.matmul(x, w.T)
+        if b is not None:
+            out += b
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        n_out, n_in = w.shape
+        gx = grad @ w if needs[0] else None
+        gw = gb = None
+        if needs[1]:
+            gw = grad.reshape(-1, n_out).T @ x.reshape(-1, n_in)
+        if len(needs) > 2 and needs[2]:
+            gb = grad.reshape(-1, n_out).sum(axis=0)
+        return gx, gw, gb
+
+    @classmethod
+    def error_hint(cls, arrays: list, params: dict) -> str:
+        return ("the input's last dimension must equal the layer's in_features "
+                "(weight shape is (out_features, in_features))")
+
+
+class CrossEntropy(ag.Function):
+    """Stable fused log-softmax + weighted NLL over axis 1.
+
+    ``q`` holds each element's target weight per class (one-hot × class weight, label smoothing and
+    ignore mask folded in), so the loss per sample is ``-(q * log_softmax(x)).sum(axis=1)`` and the
+    gradient is ``(q.sum(1) * softmax(x) - q) * upstream``.
+    """
+
+    @staticmethod
+    def forward(ctx, x, q=None, reduction="mean", denom=1.0):
+        z = x - np.amax(x, axis=1, keepdims=True)
+        e = np.exp(z)
+        s = np.sum(e, axis=1, keepdims=True)
+        logp = z - np.log(s)
+        prod = np.zeros_like(logp)
+        np.multiply(q, logp, out=prod, where=q != 0)
+        loss = -np.sum(prod, axis=1)
+        ctx.save_for_backward(x)
+        ctx.p = e / s
+        ctx.q, ctx.reduction, ctx.denom = q, reduction, denom
+        if reduction == "none":
+            return loss
+        total = np.sum(loss)
+        if reduction == "sum":
+            return total
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return total / np.asarray(denom, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        q, reduction = ctx.q, ctx.reduction
+        qsum = q.sum(axis=1, keepdims=True)
+        if not ag.is_grad_enabled():  # plain backward: stay in NumPy
+            g = grad.data
+            if reduction == "none":
+                g = np.expand_dims(g, 1)
+            elif reduction == "mean":
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    g = g / np.asarray(ctx.denom, dtype=g.dtype)
+            return (ag.Tensor((qsum * ctx.p - q) * g),)
+        (x,) = ctx.saved_tensors
+        p = ag.softmax(x, axis=1)
+        if reduction == "none":
+            g = ag.expand_dims(grad, 1)
+        elif reduction == "mean":
+            g = grad / float(ctx.denom)
+        else:
+            g = grad
+        return ((p * ag.Tensor(qsum) - ag.Tensor(q)) * g,)
+
+
+class Split(ag.Function):
+    """Split ``x`` into ``n`` equal pieces along ``axis`` (dropping that axis if ``squeeze``),
+    as one multi-output node; the gradient is stacked/concatenated back."""
+
+    @staticmethod
+    def forward(ctx, x, n=1, axis=0, squeeze=False):
+        ctx.axis, ctx.squeeze = axis, squeeze
+        pieces = np.split(x, n, axis=axis)
+        if squeeze:
+            pieces = [np.squeeze(p, axis=axis) for p in pieces]
+        return tuple(pieces)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        if ctx.squeeze:
+            return (Stack.apply(*grads, axis=ctx.axis),)
+        return (Concat.apply(*grads, axis=ctx.axis),)
+
+
+def split(x: ag.Tensor, n: int, axis: int = 0, squeeze: bool = False) -> tuple:
+    if n == 1:
+        return (x.reshape(x.shape[:axis] + x.shape[axis + 1:]) if squeeze else x,)
+    return Split.apply(x, n=n, axis=axis, squeeze=squeeze)

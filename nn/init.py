@@ -1,0 +1,206 @@
+"""Weight initialisation, in place, with ``torch.nn.init``'s names and formulas.
+
+Every function writes into ``tensor.data`` (keeping its dtype), returns the tensor, and draws from
+``generator`` if given, else from the generator seeded by ``autograd_engine.manual_seed``.
+
+>>> import autograd_engine as ag
+>>> import nn
+>>> ag.manual_seed(0)
+>>> w = nn.Parameter(ag.zeros(3, 4, dtype="float32"))
+>>> nn.init.xavier_uniform_(w) is w
+True
+>>> bool((abs(w.data) <= (6 / 7) ** 0.5).all()), w.dtype
+(True, dtype('float32'))
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import autograd_engine as ag
+
+__all__ = [
+    "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
+    "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
+]
+
+
+def _rng(generator: np.random.Generator | None) -> np.random.Generator:
+    return generator if generator is not None else ag.default_generator()
+
+
+def _arr(tensor: Any) -> np.ndarray:
+    return tensor.data if isinstance(tensor, ag.Tensor) else tensor
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for a nonlinearity (PyTorch's table).
+
+    >>> import nn
+    >>> nn.init.calculate_gain("relu")
+    1.4142135623730951
+    """
+    linear_fns = {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                  "conv_transpose3d", "sigmoid", "identity"}
+    if nonlinearity in linear_fns:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = float(param)
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def _calculate_fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
+    shape = _arr(tensor).shape
+    if len(shape) < 2:
+        raise ValueError("fan in and fan out can not be computed for a tensor with fewer than 2 "
+                         f"dimensions (shape {shape})")
+    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _fan(tensor: Any, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode {mode!r} not supported, use 'fan_in' or 'fan_out'")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill(tensor: Any, values: np.ndarray) -> Any:
+    arr = _arr(tensor)
+    arr[...] = values.astype(arr.dtype, copy=False)
+    return tensor
+
+
+def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0,
+             generator: np.random.Generator | None = None) -> Any:
+    """Fill with samples from ``U(a, b)``.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> t = nn.init.uniform_(ag.zeros(100), -1, 1)
+    >>> bool((t.data >= -1).all() and (t.data < 1).all())
+    True
+    """
+    arr = _arr(tensor)
+    return _fill(tensor, _rng(generator).uniform(a, b, size=arr.shape))
+
+
+def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0,
+            generator: np.random.Generator | None = None) -> Any:
+    """Fill with samples from ``N(mean, std**2)``.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> nn.init.normal_(ag.zeros(2, 2), std=0.01).shape
+    (2, 2)
+    """
+    arr = _arr(tensor)
+    return _fill(tensor, _rng(generator).normal(mean, std, size=arr.shape))
+
+
+def constant_(tensor: Any, val: float) -> Any:
+    """Fill with ``val``.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> nn.init.constant_(ag.zeros(2), 0.5)
+    Tensor([0.5, 0.5])
+    """
+    _arr(tensor)[...] = val
+    return tensor
+
+
+def zeros_(tensor: Any) -> Any:
+    """Fill with zeros.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> nn.init.zeros_(ag.ones(2))
+    Tensor([0., 0.])
+    """
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Any) -> Any:
+    """Fill with ones.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> nn.init.ones_(ag.zeros(2))
+    Tensor([1., 1.])
+    """
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor: Any, gain: float = 1.0,
+                    generator: np.random.Generator | None = None) -> Any:
+    """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> nn.init.xavier_uniform_(ag.zeros(4, 4)).shape
+    (4, 4)
+    """
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
+    return uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(tensor: Any, gain: float = 1.0,
+                   generator: np.random.Generator | None = None) -> Any:
+    """Glorot normal: ``N(0, std**2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> nn.init.xavier_normal_(ag.zeros(4, 4)).shape
+    (4, 4)
+    """
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu",
+                     generator: np.random.Generator | None = None) -> Any:
+    """He uniform: ``U(-b, b)``, ``b = gain * sqrt(3 / fan)`` with ``gain = calculate_gain(
+    nonlinearity, a)``. PyTorch's default Linear/Conv init is ``kaiming_uniform_(w, a=sqrt(5))``.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> w = nn.init.kaiming_uniform_(ag.zeros(8, 3), nonlinearity="relu")
+    >>> bool((abs(w.data) <= 2 ** 0.5 * (3 / 3) ** 0.5).all())
+    True
+    """
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu",
+                    generator: np.random.Generator | None = None) -> Any:
+    """He normal: ``N(0, std**2)`` with ``std = gain / sqrt(fan)``.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> nn.init.kaiming_normal_(ag.zeros(8, 3), mode="fan_out", nonlinearity="relu").shape
+    (8, 3)
+    """
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return normal_(tensor, 0.0, std, generator)

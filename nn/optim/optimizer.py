@@ -1,0 +1,193 @@
+"""The ``Optimizer`` base class: parameter groups, per-parameter state, (de)serialisation."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+import autograd_engine as ag
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class Optimizer:
+    """Base class of the optimizers, shaped like ``torch.optim.Optimizer``.
+
+    ``params`` is an iterable of Tensors or of dicts (parameter groups) with a ``"params"`` entry
+    and per-group options overriding ``defaults``. ``step()`` updates every parameter whose
+    ``grad`` is not None, in place (``p.data`` keeps its identity), under ``ag.no_grad()``.
+    ``state`` maps each parameter to its state dict (momentum buffers, step counts, ...).
+    """
+
+    def __init__(self, params: Iterable, defaults: dict) -> None:
+        self.defaults = defaults
+        self.state: dict = {}
+        self.param_groups: list[dict] = []
+        if isinstance(params, ag.Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got a single Tensor; wrap it in a list")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(g)
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters with its own options (missing ones taken from defaults).
+
+        >>> import nn
+        >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+        >>> opt = nn.optim.SGD(a.parameters(), lr=0.1)
+        >>> opt.add_param_group({"params": b.parameters(), "lr": 0.01})
+        >>> [g["lr"] for g in opt.param_groups]
+        [0.1, 0.01]
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group["params"]
+        params = [params] if isinstance(params, ag.Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, ag.Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            group.setdefault(name, default)
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in existing for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a parameter group contains the same parameter more than once")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset gradients: to None (default) or to zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; ``closure`` (optional)
+        re-evaluates the model and returns the loss, which ``step`` returns."""
+        loss = None
+        if closure is not None:
+            with ag.enable_grad():
+                loss = closure()
+        with ag.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    g = p.grad.data
+                    if g.dtype != p.data.dtype:
+                        g = g.astype(p.data.dtype)
+                    state = self.state.setdefault(p, {})
+                    self._update(p.data, g, state, group)
+        return loss
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
+        raise TypeError(f"{type(self).__name__} does not define an update rule")
+
+    # ----- (de)serialisation in torch.optim's layout -----
+    def state_dict(self) -> dict:
+        """``{"state": {index: {name: value}}, "param_groups": [{option: value, "params": [index,
+        ...]}]}`` with parameters numbered in group order, as in PyTorch. Arrays are copies.
+
+        >>> import nn
+        >>> opt = nn.optim.Adam(nn.Linear(2, 1).parameters(), lr=0.01)
+        >>> sd = opt.state_dict()
+        >>> sd["param_groups"][0]["params"], sd["param_groups"][0]["lr"]
+        ([0, 1], 0.01)
+        """
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            packed["params"] = ids
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state and self.state[p]:
+                    state[index[id(p)]] = {
+                        k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.state[p].items()
+                    }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore options and state saved by :meth:`state_dict` (group sizes must match)."""
+        if not isinstance(state_dict, dict) or "param_groups" not in state_dict:
+            raise ValueError("load_state_dict: expected a dict with 'state' and 'param_groups' "
+                             "(as returned by optimizer.state_dict())")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, the "
+                             f"optimizer has {len(self.param_groups)}")
+        for i, (mine, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(mine["params"]) != len(saved["params"]):
+                raise ValueError(f"loaded state dict contains a parameter group {i} of size "
+                                 f"{len(saved['params'])} that doesn't match the size of the "
+                                 f"optimizer's group ({len(mine['params'])})")
+        id_map = {}
+        for mine, saved in zip(self.param_groups, saved_groups):
+            for p, idx in zip(mine["params"], saved["params"]):
+                id_map[int(idx)] = p
+        new_state: dict = {}
+        for idx, st in state_dict.get("state", {}).items():
+            p = id_map.get(int(idx))
+            if p is None:
+                continue
+            entry = {}
+            for k, v in st.items():
+                if isinstance(v, ag.Tensor):
+                    v = v.data
+                if isinstance(v, np.ndarray) and v.ndim == 0:
+                    v = v.item()
+                if isinstance(v, np.ndarray):
+                    if v.shape != p.shape:
+                        raise ValueError(f"load_state_dict: state '{k}' of parameter {idx} has "
+                                         f"shape {v.shape}, the parameter has shape {p.shape}")
+                    v = v.astype(p.dtype, copy=True)
+                entry[k] = v
+            new_state[p] = entry
+        for mine, saved in zip(self.param_groups, saved_groups):
+            for k, v in saved.items():
+                if k != "params":
+                    mine[k] = copy.deepcopy(v)
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for k in sorted(group):
+                if k != "params":
+                    lines.append(f"    {k}: {group[k]}")
+        lines.append(")")
+        return "\n".join(lines)

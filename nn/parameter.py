@@ -1,0 +1,51 @@
+"""``Parameter``: a Tensor that a :class:`~nn.Module` registers as a learnable weight."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import autograd_engine as ag
+
+
+class Parameter(ag.Tensor):
+    """A leaf Tensor with ``requires_grad=True`` that modules register when assigned as attributes.
+
+    Given a Tensor, the parameter shares its array (like ``torch.nn.Parameter``); given an array it
+    keeps the array's dtype (a copy is made); Python numbers and lists become float64 as for
+    ``Tensor``. Pass ``requires_grad=False`` for a frozen parameter.
+
+    >>> import numpy as np
+    >>> import nn
+    >>> p = nn.Parameter(np.zeros((2, 3), dtype=np.float32))
+    >>> p.requires_grad, p.dtype, p.is_leaf
+    (True, dtype('float32'), True)
+    >>> p
+    Parameter containing:
+    Tensor([[0., 0., 0.],
+            [0., 0., 0.]], dtype=float32, requires_grad=True)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True, dtype: Any = None) -> None:
+        if data is None:
+            data = np.zeros((0,), dtype=dtype or np.float32)
+        if isinstance(data, ag.Tensor) and dtype is None:
+            super().__init__(0.0)
+            self._data = data.data  # share the array, as torch.nn.Parameter(tensor) does
+            if requires_grad:
+                self.requires_grad_(True)
+        else:
+            super().__init__(data, requires_grad=requires_grad, dtype=dtype)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        p = Parameter(self.data.copy(), self.requires_grad)
+        if self.grad is not None:
+            p.grad = self.grad.data.copy()
+        memo[id(self)] = p
+        return p

@@ -1,0 +1,167 @@
+"""``nn.save`` / ``nn.load``: module and optimizer state as ``.npz`` archives, never pickled.
+
+Files are written with ``np.savez`` (numeric arrays plus a format tag and, for optimizers, the
+param-group options as a JSON string) and read with ``np.load(..., allow_pickle=False)``: a file
+holding object arrays or pickled data is refused, never executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+import autograd_engine as ag
+
+from .module import Module
+from .optim.optimizer import Optimizer
+
+__all__ = ["load", "save"]
+
+_FORMAT_KEY = "__nn_format__"
+_GROUPS_KEY = "__param_groups__"
+_MODULE, _OPTIMIZER, _ARRAYS = "nn.module.v1", "nn.optimizer.v1", "nn.arrays.v1"
+
+
+def _numeric(name: str, value: Any) -> np.ndarray:
+    if isinstance(value, ag.Tensor):
+        value = value.data
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"nn.save: '{name}' has dtype {arr.dtype}; only numeric arrays can be "
+                        "saved (no objects or strings, so files never need pickle)")
+    return arr
+
+
+def save(obj: Any, path: str | os.PathLike) -> None:
+    """Save a Module's ``state_dict``, an Optimizer's ``state_dict`` or a flat dict of arrays to
+    ``path`` as ``.npz`` (NumPy appends ``.npz`` when the name lacks it).
+
+    >>> import os, tempfile
+    >>> import nn
+    >>> model = nn.Linear(3, 2)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+    >>> nn.save(model, path)
+    >>> other = nn.load(path, nn.Linear(3, 2))
+    >>> bool((other.weight.data == model.weight.data).all())
+    True
+    >>> list(nn.load(path))
+    ['weight', 'bias']
+    """
+    arrays: dict[str, np.ndarray] = {}
+    if isinstance(obj, Module):
+        for k, v in obj.state_dict().items():
+            arrays[k] = _numeric(k, v)
+        kind = _MODULE
+    elif isinstance(obj, Optimizer):
+        sd = obj.state_dict()
+        for idx, st in sd["state"].items():
+            for k, v in st.items():
+                arrays[f"state/{idx}/{k}"] = _numeric(f"state[{idx}][{k}]", v)
+        try:
+            arrays[_GROUPS_KEY] = np.array(json.dumps(sd["param_groups"]))
+        except TypeError as exc:
+            raise TypeError(f"nn.save: optimizer options must be numbers, bools, strings, lists "
+                            f"or None: {exc}") from None
+        kind = _OPTIMIZER
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                raise TypeError(f"nn.save: dict keys must be strings, got {k!r}")
+            if k.startswith("__"):
+                raise ValueError(f"nn.save: keys starting with '__' are reserved, got {k!r}")
+            arrays[k] = _numeric(k, v)
+        kind = _ARRAYS
+    else:
+        raise TypeError(f"nn.save: can save an nn.Module, an optimizer or a dict of arrays, not "
+                        f"{type(obj).__name__}")
+    arrays[_FORMAT_KEY] = np.array(kind)
+    np.savez(path, **arrays)
+
+
+def _read(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    p = os.fspath(path)
+    if not os.path.exists(p) and os.path.exists(p + ".npz"):
+        p += ".npz"
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):  # pragma: no cover - handled below
+                raise ValueError("not an .npz archive")
+            return {k: data[k] for k in data.files}
+    except FileNotFoundError:
+        raise
+    except AttributeError:
+        # np.load returned a plain array (a .npy file), which has no context-manager protocol
+        raise ValueError(f"nn.load: {p} is a single .npy array, not an .npz archive written by "
+                         "nn.save") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise ValueError(f"nn.load: refusing to load {p}: it is not a valid .npz archive of "
+                         f"numeric arrays ({type(exc).__name__}: {exc}). Files that need pickle "
+                         "(object arrays, torch.save/pickle files) are never loaded") from None
+
+
+def load(path: str | os.PathLike, into: Module | Optimizer | None = None) -> Any:
+    """Load what :func:`save` wrote, with ``np.load(allow_pickle=False)``.
+
+    Without ``into`` it returns the state: an ``OrderedDict`` of arrays for a module (pass it to
+    ``load_state_dict``), a ``{"state", "param_groups"}`` dict for an optimizer, a dict for a dict.
+    With ``into`` (a Module or Optimizer) it loads the state into it (strictly: missing, unexpected
+    or mis-shaped keys raise, listing them) and returns it. Pickled files, object arrays and
+    truncated or foreign files raise ``ValueError``.
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import nn
+    >>> path = os.path.join(tempfile.mkdtemp(), "bad.npz")
+    >>> np.savez(path, weight=np.array([{"a": 1}], dtype=object))  # pickles the dict
+    >>> nn.load(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: nn.load: refusing to load ...
+    """
+    arrays = _read(path)
+    kind = str(arrays.pop(_FORMAT_KEY)) if _FORMAT_KEY in arrays else None
+    if kind == _OPTIMIZER:
+        if _GROUPS_KEY not in arrays:
+            raise ValueError(f"nn.load: {path} is tagged as optimizer state but has no param groups")
+        try:
+            groups = json.loads(str(arrays.pop(_GROUPS_KEY)))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"nn.load: corrupt optimizer options in {path}: {exc}") from None
+        state: dict = {}
+        for key, arr in arrays.items():
+            parts = key.split("/")
+            if len(parts) != 3 or parts[0] != "state" or not parts[1].isdigit():
+                raise ValueError(f"nn.load: unexpected entry {key!r} in optimizer file {path}")
+            state.setdefault(int(parts[1]), {})[parts[2]] = arr.item() if arr.ndim == 0 else arr
+        result: Any = {"state": state, "param_groups": groups}
+    elif kind in (_MODULE, _ARRAYS, None):
+        result = OrderedDict(arrays) if kind != _ARRAYS else dict(arrays)
+    else:
+        raise ValueError(f"nn.load: {path} has unknown format tag {kind!r}")
+
+    if into is None:
+        return result
+    if isinstance(into, Module):
+        if kind == _OPTIMIZER:
+            raise ValueError(f"nn.load: {path} holds optimizer state, not a module's; load it "
+                             "into the optimizer")
+        try:
+            into.load_state_dict(result, strict=True)
+        except (RuntimeError, TypeError) as exc:
+            raise RuntimeError(f"nn.load: {path} does not match the model "
+                               f"{type(into).__name__}:\n{exc}") from None
+        return into
+    if isinstance(into, Optimizer):
+        if kind != _OPTIMIZER:
+            raise ValueError(f"nn.load: {path} does not hold optimizer state (format {kind!r})")
+        try:
+            into.load_state_dict(result)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"nn.load: {path} does not match the optimizer: {exc}") from None
+        return into
+    raise TypeError(f"nn.load: 'into' must be an nn.Module or an optimizer, got {type(into).__name__}")
