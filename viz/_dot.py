@@ -1,0 +1,747 @@
+"""Turn a walked :class:`~viz._graph.Graph` into DOT text: labels, clusters, collapsing, legend.
+
+Every piece of user text (tensor names, module names and paths, op names, attribute values) goes
+through :func:`html_text` into an HTML-like label, or through :func:`quote` into a quoted attribute,
+so a name such as ``<b>{x|y}"\\`` shows literally and cannot end a label or inject DOT.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograd_engine import Tensor
+
+from . import _colors as C
+from ._graph import (
+    CONSTANT,
+    INTERMEDIATE,
+    LEAF,
+    OUTPUT,
+    PARAM,
+    ConstNode,
+    Graph,
+    OpNode,
+    ValueNode,
+    build,
+    flatten_roots,
+    scope_title,
+)
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+_OP_SYMBOLS = {
+    "Add": "+", "Sub": "\u2212", "Mul": "\u00d7", "Div": "\u00f7", "Neg": "\u2212x", "Pow": "**",
+    "MatMul": "@",
+}
+_NODE_ATTRS = {"inputs", "needs_input_grad", "scope"}
+_FONT = "Helvetica"
+
+
+# ----------------------------------------------------------------------------------------------
+# escaping and formatting
+
+
+def html_text(value: Any, limit: int = 48) -> str:
+    """User text for an HTML-like label: shortened, control characters made visible, escaped."""
+    s = value if isinstance(value, str) else str(value)
+    if len(s) > limit:
+        s = s[: limit - 1] + "\u2026"
+    if not s.isprintable():
+        s = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in s)
+    return html.escape(s, quote=True)
+
+
+def quote(value: Any, limit: int = 400) -> str:
+    """A DOT double-quoted string that Graphviz shows literally (escString-safe)."""
+    s = str(value)
+    if len(s) > limit:
+        s = s[: limit - 1] + "\u2026"
+    s = "".join(ch if ch.isprintable() or ch == "\n" else repr(ch)[1:-1] for ch in s)
+    s = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{s}"'
+
+
+def num(x: Any) -> str:
+    """A number the way micrograd shows it (4 decimals), switching to exponent notation."""
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    a = abs(x)
+    if a == 0 or 1e-3 <= a < 1e4:
+        return f"{x:.4f}"
+    return f"{x:.3e}"
+
+
+def _float_array(a: Any) -> np.ndarray:
+    a = np.asarray(a)
+    if a.dtype.kind == "c":
+        a = np.abs(a)
+    return a.astype(np.float64, copy=False)
+
+
+def stats(a: Any) -> dict[str, str]:
+    """mean, std, min, max and L2 norm of an array (over its finite entries), as text."""
+    a = _float_array(a)
+    if a.size == 0:
+        return {"empty": ""}
+    finite = np.isfinite(a)
+    out = {}
+    if not finite.all():
+        out["nonfinite"] = f"{int(np.isnan(a).sum())} nan, {int(np.isinf(a).sum())} inf"
+        a = a[finite]
+        if a.size == 0:
+            return out
+    out.update(mean=num(a.mean()), std=num(a.std()), min=num(a.min()), max=num(a.max()),
+               norm=num(np.sqrt(np.sum(a * a))))
+    return out
+
+
+def _shape_text(t: Tensor) -> str:
+    shape = "(" + ", ".join(str(n) for n in t.shape) + ("," if t.ndim == 1 else "") + ")"
+    return f"{shape} {t.dtype}"
+
+
+# ----------------------------------------------------------------------------------------------
+# options and the visible graph
+
+
+@dataclass
+class Options:
+    params: Any = None
+    model: Any = None
+    rankdir: str = "LR"
+    show_data: bool | None = None
+    show_grad: bool | None = None
+    show_saved: bool = False
+    show_attrs: bool = False
+    color_by_grad: bool = False
+    grad_range: Any = None
+    legend: bool | None = None
+    max_nodes: int | None = 500
+    collapse: Any = None
+    collapse_repeated: bool = False
+    cluster: bool = True
+    title: str | None = None
+
+    def check(self) -> None:
+        if self.rankdir not in RANKDIRS:
+            raise ValueError(f"viz: rankdir must be one of {RANKDIRS}, got {self.rankdir!r}")
+        if self.max_nodes is not None and (not isinstance(self.max_nodes, int) or self.max_nodes < 1):
+            raise ValueError(f"viz: max_nodes must be a positive int or None, got {self.max_nodes!r}")
+
+
+@dataclass
+class Box:
+    """A collapsed module (or run of repeated modules) drawn as one node."""
+
+    id: str
+    keys: list  # the scope keys it stands for
+    members: list = field(default_factory=list)  # graph nodes inside
+    parent: tuple = ()
+
+
+@dataclass
+class Hidden:
+    """Everything beyond the depth limit, drawn as one node."""
+
+    id: str
+    members: list = field(default_factory=list)
+    depth: int = 0
+
+
+def _collapse_spec_matches(spec: Any, key: tuple, obj: Any, path: str | None) -> bool:
+    for item in spec:
+        if isinstance(item, str):
+            if item == path or item == scope_title(obj):  # a module path, a type name, a string
+                return True
+        elif isinstance(item, type):
+            if isinstance(obj, item):
+                return True
+        elif item is obj:
+            return True
+    return False
+
+
+class Layout:
+    """Decides what is drawn: graph nodes, collapsed boxes and the 'hidden' node, with notes."""
+
+    def __init__(self, g: Graph, opts: Options) -> None:
+        self.g = g
+        self.opts = opts
+        self.notes: list[str] = []
+        self.node_by_id = {n.id: n for n in g.nodes()}
+        self.out_edges: dict[str, list[str]] = {}
+        self.in_edges: dict[str, list[str]] = {}
+        for s, d, _ in g.edges:
+            self.out_edges.setdefault(s, []).append(d)
+            self.in_edges.setdefault(d, []).append(s)
+        self.group: dict[str, Any] = {}  # graph node id -> Box or Hidden
+        self.boxes: list[Box] = []
+        self.hidden: Hidden | None = None
+        self._plan()
+
+    # -- collapsing by module --
+    def _key_boxes(self, keys: set) -> dict[str, Box]:
+        """Group nodes under the outermost collapsed scope key in ``keys``."""
+        boxes: dict[tuple, Box] = {}
+        out: dict[str, Box] = {}
+        for n in self.g.nodes():
+            c = n.cluster
+            if not c or (isinstance(n, ValueNode) and n.kind == OUTPUT):
+                continue
+            for i in range(1, len(c) + 1):
+                if c[:i] in keys:
+                    k = c[:i]
+                    box = boxes.get(k)
+                    if box is None:
+                        box = boxes[k] = Box(f"m{len(boxes)}", [k], parent=k[:-1])
+                    box.members.append(n)
+                    out[n.id] = box
+                    break
+        return out
+
+    def _visible_count(self, grouping: dict) -> int:
+        return len(self.g) - len(grouping) + len({id(b) for b in grouping.values()})
+
+    def _plan(self) -> None:
+        g, opts = self.g, self.opts
+        explicit: set = set()
+        if opts.collapse is not None:
+            spec = opts.collapse
+            spec = [spec] if isinstance(spec, (str, type)) or not hasattr(spec, "__iter__") else list(spec)
+            explicit = {k for k, obj in g.scopes.items()
+                        if _collapse_spec_matches(spec, k, obj, g.scope_names.get(k))}
+            if explicit:
+                self.notes.append(
+                    "collapsed: " + _list_names(self._scope_label_text(k) for k in sorted(explicit, key=len))
+                )
+        grouping = self._key_boxes(explicit) if explicit else {}
+        if opts.collapse_repeated:
+            grouping = self._repeated(grouping)
+
+        limit = opts.max_nodes
+        if limit is not None and self._visible_count(grouping) > limit and g.scopes:
+            max_level = max(len(k) for k in g.scopes)
+            for level in range(max_level, 0, -1):
+                keys = explicit | {k for k in g.scopes if len(k) == level}
+                trial = self._key_boxes(keys)
+                if self._visible_count(trial) <= limit or level == 1:
+                    names = sorted({k for k in keys if len(k) == level}, key=lambda k: k)
+                    grouping = trial
+                    self.notes.append(
+                        f"{len(g)} nodes > max_nodes={limit}: collapsed {len(names)} module(s) at "
+                        f"nesting level {level} ("
+                        + _list_names(self._scope_label_text(k) for k in names) + ")"
+                    )
+                    break
+        for box in {id(b): b for b in grouping.values()}.values():
+            self.boxes.append(box)
+        for i, box in enumerate(self.boxes):
+            box.id = f"m{i}"
+        self.group = dict(grouping)
+
+        if limit is not None and self._visible_count(self.group) > limit:
+            self._truncate(limit)
+
+    def _repeated(self, grouping: dict) -> dict:
+        """Merge runs of same-type sibling modules (layers.0, layers.1, ...) into one box each."""
+        g = self.g
+        children: dict[tuple, list[tuple]] = {}
+        for k in g.scopes:
+            children.setdefault(k[:-1], []).append(k)
+        first_seen: dict[tuple, int] = {}
+        for n in g.nodes():
+            for i in range(1, len(n.cluster) + 1):
+                k = n.cluster[:i]
+                first_seen[k] = max(first_seen.get(k, -1), n.depth)
+        taken = {k for b in grouping.values() for k in b.keys}
+        result = dict(grouping)
+        for parent, kids in children.items():
+            by_type: dict[type, list[tuple]] = {}
+            for k in kids:
+                obj = g.scopes[k]
+                if not isinstance(obj, str) and k not in taken:
+                    by_type.setdefault(type(obj), []).append(k)
+            for members in by_type.values():
+                if len(members) < 2:
+                    continue
+                members.sort(key=lambda k: -first_seen.get(k, 0))  # computed first, first
+                run = [members[0]]
+                hull = None
+                for k in members[1:]:
+                    trial = self._hull(parent, run + [k])
+                    if trial is not None:
+                        run.append(k)
+                        hull = trial
+                    else:
+                        self._add_run(result, run, hull, parent)
+                        run, hull = [k], None
+                self._add_run(result, run, hull, parent)
+        return result
+
+    def _hull(self, parent: tuple, keys: list[tuple]) -> list | None:
+        """Nodes of ``keys``' scopes plus parent-level nodes between them; None if another
+        sibling module or an output lies between them (merging would then fake the picture)."""
+        keyset = set(keys)
+        d = len(parent)
+        members = [n for n in self.g.nodes() if len(n.cluster) > d and n.cluster[: d + 1] in keyset
+                   and not (isinstance(n, ValueNode) and n.kind == OUTPUT)]
+        ids = {n.id for n in members}
+        fwd = _reach(ids, self.out_edges)
+        bwd = _reach(ids, self.in_edges)
+        hull = [self.node_by_id[i] for i in (fwd & bwd) - ids]
+        for n in hull:
+            c = n.cluster
+            if c[:d] != parent or (len(c) > d and c[: d + 1] not in keyset):
+                return None
+            if isinstance(n, ValueNode) and n.kind == OUTPUT:
+                return None
+        return members + hull
+
+    def _add_run(self, result: dict, run: list, hull: list | None, parent: tuple) -> None:
+        if len(run) < 2 or hull is None:
+            return
+        box = Box("m?", list(run), parent=parent)
+        box.members = hull
+        for n in hull:
+            result[n.id] = box
+
+    # -- truncation by depth --
+    def _truncate(self, limit: int) -> None:
+        """Keep what is closest to the outputs; everything further back becomes one node."""
+        depth_of: dict[int, int] = {}
+        for n in self.g.nodes():
+            key = id(self.group[n.id]) if n.id in self.group else id(n)
+            depth_of[key] = min(depth_of.get(key, n.depth), n.depth)
+        per_depth = Counter(depth_of.values())
+        kept, max_depth = 0, 0
+        for dep in sorted(per_depth):
+            if kept + per_depth[dep] > limit - 1 and kept:
+                break
+            kept += per_depth[dep]
+            max_depth = dep
+        hidden = Hidden("hidden", depth=max_depth)
+        for n in self.g.nodes():
+            grp = self.group.get(n.id)
+            key = id(grp) if grp is not None else id(n)
+            if depth_of[key] > max_depth:
+                hidden.members.append(n)
+                self.group[n.id] = hidden
+        self.boxes = [b for b in self.boxes if depth_of[id(b)] <= max_depth]
+        if hidden.members:
+            self.hidden = hidden
+            self.notes.append(
+                f"max_nodes={limit}: showing the {kept} nodes within {max_depth} steps of the "
+                f"output(s); {len(hidden.members)} earlier nodes are hidden in the \u22ef node"
+            )
+
+    # -- names --
+    def _scope_label_text(self, key: tuple) -> str:
+        path = self.g.scope_names.get(key)
+        obj = self.g.scopes[key]
+        return path if path else scope_title(obj)
+
+
+def _reach(start: set, adj: dict) -> set:
+    seen = set(start)
+    queue = deque(start)
+    while queue:
+        for m in adj.get(queue.popleft(), ()):
+            if m not in seen:
+                seen.add(m)
+                queue.append(m)
+    return seen
+
+
+def _list_names(names: Any, limit: int = 6) -> str:
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f", \u2026 {len(names) - limit} more" if len(names) > limit else "")
+
+
+# ----------------------------------------------------------------------------------------------
+# DOT emission
+
+
+class Emitter:
+    def __init__(self, roots: list[Tensor], opts: Options) -> None:
+        self.opts = opts
+        self.g = build(roots, opts.params, opts.model)
+        self.layout = Layout(self.g, opts)
+        self.grad_mags: dict[str, float | None] = {}
+        if opts.color_by_grad:
+            for v in self.g.values:
+                self.grad_mags[v.id] = C.grad_magnitude(v.tensor)
+            self.lo, self.hi = C.resolve_range(opts.grad_range, list(self.grad_mags.values()))
+
+    # -- labels --
+    def _show(self, flag: bool | None, t: Tensor) -> bool:
+        return (t.size == 1) if flag is None else bool(flag)
+
+    def value_stmt(self, v: ValueNode) -> str:
+        t, opts = v.tensor, self.opts
+        border, width = C.KIND_BORDER[v.kind]
+        body_fill = "#ffffff"
+        if opts.color_by_grad:
+            body_fill = C.grad_color(self.grad_mags[v.id], self.lo, self.hi)
+        font = C.text_color(body_fill)
+        fc = f'<FONT COLOR="{font}">' if font != "#000000" else ""
+        fe = "</FONT>" if fc else ""
+        tag = {OUTPUT: "output", PARAM: "param", LEAF: "input", CONSTANT: "data"}.get(v.kind, "")
+        title = f"<B>{html_text(v.name)}</B>" if v.name is not None else ""
+        small = f'<FONT POINT-SIZE="8">{tag}</FONT>' if tag else ""
+        head = title + (" " if title and small else "") + small
+        show_data, show_grad = self._show(opts.show_data, t), self._show(opts.show_grad, t)
+        grad = t.grad
+        cells: list[str] = []
+        scalar = t.size == 1
+        if scalar:
+            if t.ndim:
+                cells.append(html_text(_shape_text(t)))
+            if show_data:
+                cells.append("data " + num(np.asarray(t.data).reshape(-1)[0]))
+            if show_grad and grad is not None:
+                cells.append("grad " + num(np.asarray(grad.data).reshape(-1)[0]))
+            if not show_data and not t.ndim:
+                cells.append(html_text(f"() {t.dtype}"))
+        else:
+            cells.append(html_text(_shape_text(t)))
+            if show_data:
+                cells.append(_stats_html("data", t.data))
+            if show_grad and grad is not None:
+                cells.append(_stats_html("grad", grad.data))
+        horizontal = scalar and opts.rankdir in ("LR", "RL")
+        kind_fill = C.KIND_FILL[v.kind]
+        if opts.color_by_grad and head:
+            # the fill shows the gradient; the kind stays visible in the border and a small tag
+            tag_cell = f'<TD BGCOLOR="{kind_fill}"><FONT POINT-SIZE="8">{tag or " "}</FONT></TD>'
+            head_cells = (f"<TD>{fc}{title}{fe}</TD>" if title else "") + tag_cell
+        elif head:
+            head_cells = f'<TD BGCOLOR="{kind_fill}">{head}</TD>'
+        else:
+            head_cells = ""
+        parts = [f'<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
+                 f'COLOR="{border}" BGCOLOR="{body_fill}">']
+        if horizontal:
+            row = [head_cells]
+            for i, c in enumerate(cells):
+                sides = ' BORDER="1" SIDES="L"' if (i or head) else ""
+                row.append(f"<TD{sides}>{fc}{c}{fe}</TD>")
+            parts.append("<TR>" + "".join(row) + "</TR>")
+        else:
+            span = ' COLSPAN="2"' if opts.color_by_grad and title and head else ""
+            if head_cells:
+                parts.append(f"<TR>{head_cells}</TR>")
+            for i, c in enumerate(cells):
+                sides = ' BORDER="1" SIDES="T"' if (i or head) else ""
+                parts.append(f"<TR><TD{sides}{span}>{fc}{c}{fe}</TD></TR>")
+        parts.append("</TABLE>")
+        return (f"{v.id} [shape=plain, label=<{''.join(parts)}>, "
+                f"tooltip={quote(self.value_tooltip(v))}]")
+
+    def value_tooltip(self, v: ValueNode) -> str:
+        t = v.tensor
+        lines = [f"{v.name if v.name is not None else C.KIND_TEXT[v.kind]} ({C.KIND_TEXT[v.kind]})",
+                 f"shape {t.shape}, {t.dtype}"]
+        if t.grad_fn is not None:
+            lines.append(f"made by {t.grad_fn.name}")
+        if t.size == 1:
+            lines.append("data " + num(np.asarray(t.data).reshape(-1)[0]))
+            if t.grad is not None:
+                lines.append("grad " + num(np.asarray(t.grad.data).reshape(-1)[0]))
+        elif t.size:
+            lines.append("data " + ", ".join(f"{k} {s}" for k, s in stats(t.data).items()))
+            if t.grad is not None:
+                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(t.grad.data).items()))
+        if self.opts.color_by_grad:
+            m = self.grad_mags[v.id]
+            lines.append("mean |grad| " + ("none" if m is None else num(m)))
+        return "\n".join(lines)
+
+    def op_stmt(self, o: OpNode) -> str:
+        fn, opts = o.fn, self.opts
+        name = fn.name
+        symbol = _OP_SYMBOLS.get(name, name)
+        rows = [f'<B>{html_text(symbol, 32)}</B>']
+        if opts.show_attrs:
+            for k, val in vars(fn).items():
+                if k.startswith("_") or k in _NODE_ATTRS:
+                    continue
+                rows.append(f'<FONT POINT-SIZE="8">{html_text(k, 20)}={html_text(_short(val), 40)}</FONT>')
+        saved = _saved_text(fn) if opts.show_saved else ""
+        if saved:
+            rows.append(f'<FONT POINT-SIZE="8">{html_text(saved, 60)}</FONT>')
+        label = "<BR/>".join(rows)
+        scope = " / ".join(self.layout._scope_label_text(o.cluster[:i])
+                           for i in range(1, len(o.cluster) + 1))
+        tip = name + (f"\nin {scope}" if scope else "")
+        return (f"{o.id} [shape=ellipse, style=filled, fillcolor=\"{C.OP_FILL}\", color=\"{C.OP_BORDER}\", "
+                f"margin=\"0.04,0.02\", label=<{label}>, tooltip={quote(tip)}]")
+
+    def const_stmt(self, c: ConstNode) -> str:
+        val = c.value
+        if isinstance(val, np.ndarray) and val.size > 1:
+            text = f"array {val.shape} {val.dtype}"
+        elif isinstance(val, (float, np.floating)):
+            text = num(val)
+        else:
+            text = _short(val)
+        return (f"{c.id} [shape=plaintext, fontsize=9, fontcolor=\"#495057\", "
+                f"label=<{html_text(text, 32)}>]")
+
+    def box_stmt(self, box: Box) -> str:
+        lay = self.layout
+        labels = [lay._scope_label_text(k) for k in box.keys]
+        types = {scope_title(self.g.scopes[k]) for k in box.keys}
+        ops = Counter(n.fn.name for n in box.members if isinstance(n, OpNode))
+        params = [n for n in box.members if isinstance(n, ValueNode) and n.kind == PARAM]
+        if len(labels) == 1:
+            title = f"<B>{html_text(labels[0])}</B>"
+            if labels[0] not in types:
+                title += f" <I>{html_text(next(iter(types)))}</I>"
+        else:
+            title = f"<B>{html_text(labels[0])} \u2026 {html_text(labels[-1])}</B><BR/>" \
+                    f"{len(labels)} \u00d7 <I>{html_text(', '.join(sorted(types)))}</I>"
+        rows = [title]
+        rows.append(html_text(f"{sum(ops.values())} ops: " + ", ".join(
+            f"{k}\u00d7{n}" if n > 1 else k for k, n in ops.most_common(4))
+            + (", \u2026" if len(ops) > 4 else ""), 70))
+        if params:
+            rows.append(html_text(f"{len(params)} params, {sum(p.tensor.size for p in params):,} weights"))
+        fill = C.COLLAPSED_FILL
+        if self.opts.color_by_grad:
+            mags = [self.grad_mags[n.id] for n in params] or \
+                   [self.grad_mags[n.id] for n in box.members if isinstance(n, ValueNode)]
+            mags = [m for m in mags if m is not None]
+            if mags:
+                m = math.nan if any(math.isnan(x) for x in mags) else float(np.mean(mags))
+                fill = C.grad_color(m, self.lo, self.hi)
+                rows.append("mean |grad| " + num(m))
+        font = C.text_color(fill)
+        label = f'<FONT COLOR="{font}">' + "<BR/>".join(rows) + "</FONT>"
+        return (f"{box.id} [shape=box3d, style=filled, fillcolor=\"{fill}\", color=\"{C.CLUSTER_BORDER}\", "
+                f"label=<{label}>, tooltip={quote(', '.join(labels))}]")
+
+    def hidden_stmt(self, h: Hidden) -> str:
+        ops = Counter(n.fn.name for n in h.members if isinstance(n, OpNode))
+        vals = sum(isinstance(n, ValueNode) for n in h.members)
+        top = ", ".join(f"{k}\u00d7{n:,}" for k, n in ops.most_common(4))
+        rows = [f"<B>\u22ef {len(h.members):,} earlier nodes hidden</B>",
+                html_text(f"{sum(ops.values()):,} ops: {top}" + (", \u2026" if len(ops) > 4 else ""), 80),
+                html_text(f"{vals:,} tensors (more than {h.depth} steps from the outputs)", 80)]
+        return (f"{h.id} [shape=note, style=filled, fillcolor=\"#fff3bf\", color=\"#e67700\", "
+                f"label=<{'<BR/>'.join(rows)}>]")
+
+    def cluster_attrs(self, key: tuple) -> str:
+        path = self.g.scope_names.get(key)
+        obj = self.g.scopes[key]
+        typ = scope_title(obj)
+        if path:
+            label = f"<B>{html_text(path, 60)}</B> <I>{html_text(typ)}</I>"
+        else:
+            label = f"<B>{html_text(typ, 60)}</B>"
+        fill = C.CLUSTER_FILLS[(len(key) - 1) % len(C.CLUSTER_FILLS)]
+        return (f'label=<{label}>; labeljust=l; labelloc=t; style="rounded,filled"; '
+                f'fillcolor="{fill}"; color="{C.CLUSTER_BORDER}"; fontsize=10;')
+
+    def legend_stmt(self) -> str:
+        """A compact legend: node kinds on one row, the gradient scale on a second."""
+        kinds = []
+        for kind in (OUTPUT, PARAM, LEAF, CONSTANT, INTERMEDIATE):
+            border, width = C.KIND_BORDER[kind]
+            kinds.append(
+                f'<TD><TABLE BORDER="{width}" COLOR="{border}" CELLBORDER="0" CELLPADDING="1">'
+                f'<TR><TD BGCOLOR="{C.KIND_FILL[kind]}" WIDTH="18" HEIGHT="10"></TD></TR></TABLE></TD>'
+                f'<TD ALIGN="LEFT">{C.KIND_TEXT[kind]}</TD>')
+        kinds.append('<TD>( )</TD><TD ALIGN="LEFT">operation</TD>')
+        rows = ['<TR><TD><TABLE BORDER="0" CELLSPACING="3" CELLPADDING="1"><TR><TD><B>legend</B></TD>'
+                + "".join(kinds) + "</TR></TABLE></TD></TR>"]
+        if self.opts.color_by_grad:
+            ticks = C.decades(self.lo, self.hi)
+            swatches, labels = [], []
+            for i, x in enumerate(ticks):
+                fill = C.grad_color(x, self.lo, self.hi)
+                note = "vanishing<BR/>" if i == 0 else ("exploding<BR/>" if i == len(ticks) - 1 else "")
+                swatches.append(f'<TD BGCOLOR="{fill}" WIDTH="34" HEIGHT="12"></TD>')
+                labels.append(f'<TD><FONT POINT-SIZE="8">{note}{x:.0e}</FONT></TD>')
+            for fill, text in ((C.ZERO_FILL, "exactly 0"), (C.NONFINITE_FILL, "nan/inf"),
+                               (C.NO_GRAD_FILL, "no .grad")):
+                swatches.append(f'<TD BGCOLOR="{fill}" BORDER="1" WIDTH="34" HEIGHT="12"></TD>')
+                labels.append(f'<TD><FONT POINT-SIZE="8">{text}</FONT></TD>')
+            rows.append(
+                '<TR><TD><TABLE BORDER="0" CELLSPACING="1" CELLPADDING="1">'
+                f'<TR><TD ROWSPAN="2" ALIGN="LEFT"><B>mean |grad|</B><BR/>'
+                f'<FONT POINT-SIZE="8">log scale</FONT></TD>{"".join(swatches)}</TR>'
+                f'<TR>{"".join(labels)}</TR></TABLE></TD></TR>')
+        table = ('<TABLE BORDER="1" COLOR="#adb5bd" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+                 + "".join(rows) + "</TABLE>")
+        return f'legend [shape=plain, fontsize=9, label=<{table}>]'
+
+    # -- the whole text --
+    def lines(self) -> list[str]:
+        g, opts, lay = self.g, self.opts, self.layout
+        n_visible = lay._visible_count(lay.group) + (1 if lay.hidden else 0)
+        out = [f"\tgraph [rankdir={opts.rankdir}, fontname=\"{_FONT}\", fontsize=11, nodesep=0.25, "
+               "ranksep=0.35, newrank=true]\n",
+               f"\tnode [fontname=\"{_FONT}\", fontsize=10]\n",
+               "\tedge [color=\"#6c757d\", arrowsize=0.6]\n"]
+        if n_visible > 800:
+            # big graphs: cap Graphviz's crossing minimisation so that layout stays in seconds
+            out.append("\tgraph [mclimit=0.3, nslimit=2, nslimit1=2, searchsize=20, remincross=false]\n")
+        title_rows = []
+        if opts.title:
+            title_rows.append(f"<B>{html_text(opts.title, 120)}</B>")
+        title_rows += [html_text(n, 300) for n in lay.notes]
+        if title_rows:
+            out.append("\tlabel=<" + "<BR ALIGN=\"LEFT\"/>".join(title_rows)
+                       + "<BR ALIGN=\"LEFT\"/>>; labelloc=t; labeljust=l\n")
+
+        # placement: visible item -> cluster key
+        placed: dict[tuple, list[str]] = {}
+        stmts: list[tuple[int, tuple, str]] = []  # (order key, cluster, statement)
+        for n in sorted(g.nodes(), key=lambda n: -n.depth):
+            if n.id in lay.group:
+                continue
+            if isinstance(n, ValueNode):
+                stmt = self.value_stmt(n)
+            elif isinstance(n, OpNode):
+                stmt = self.op_stmt(n)
+            else:
+                stmt = self.const_stmt(n)
+            cluster = n.cluster
+            if isinstance(n, ValueNode) and n.kind == OUTPUT:
+                cluster = self._outside_boxes(cluster)
+            stmts.append((-n.depth, cluster, stmt))
+        for box in lay.boxes:
+            stmts.append((0, box.parent, self.box_stmt(box)))
+        if lay.hidden is not None:
+            stmts.append((0, (), self.hidden_stmt(lay.hidden)))
+        if not opts.cluster:
+            stmts = [(o, (), s) for o, _, s in stmts]
+        for _, cluster, stmt in stmts:
+            placed.setdefault(cluster, []).append(stmt)
+
+        for stmt in placed.pop((), []):
+            out.append(f"\t{stmt}\n")
+        out.extend(self._clusters(placed))
+
+        # edges between visible items
+        def target(node_id: str) -> str:
+            grp = lay.group.get(node_id)
+            return grp.id if grp is not None else node_id
+
+        seen: set = set()
+        for s, d, _ in g.edges:
+            s2, d2 = target(s), target(d)
+            if s2 == d2 or (s2, d2) in seen:
+                continue
+            seen.add((s2, d2))
+            style = ' [style=dashed, color="#adb5bd"]' if s2.startswith("c") else ""
+            out.append(f"\t{s2} -> {d2}{style}\n")
+        legend = opts.legend if opts.legend is not None else opts.color_by_grad
+        if legend:
+            out.append(f"\t{self.legend_stmt()}\n")
+        return out
+
+    def _outside_boxes(self, cluster: tuple) -> tuple:
+        """The innermost enclosing cluster of ``cluster`` that is not collapsed."""
+        collapsed = {k for b in self.layout.boxes for k in b.keys}
+        for i in range(1, len(cluster) + 1):
+            if cluster[:i] in collapsed:
+                return cluster[: i - 1]
+        return cluster
+
+    def _clusters(self, placed: dict[tuple, list[str]]) -> list[str]:
+        """Nested ``subgraph cluster_N`` blocks for every scope that holds a visible item."""
+        needed: set = set()
+        for key in placed:
+            for i in range(1, len(key) + 1):
+                needed.add(key[:i])
+        children: dict[tuple, list[tuple]] = {}
+        order = {k: i for i, k in enumerate(self.g.scopes)}
+        for key in sorted(needed, key=lambda k: order[k]):
+            children.setdefault(key[:-1], []).append(key)
+        out: list[str] = []
+        # explicit stack: ("open", key) writes the header and items, then schedules the children
+        # and the closing brace; nesting depth never touches Python's recursion limit
+        stack: list[tuple[str, tuple]] = [("open", k) for k in reversed(children.get((), []))]
+        while stack:
+            what, key = stack.pop()
+            indent = "\t" * len(key)
+            if what == "close":
+                out.append(f"{indent}}}\n")
+                continue
+            out.append(f"{indent}subgraph cluster_{order[key]} {{\n")
+            out.append(f"{indent}\t{self.cluster_attrs(key)}\n")
+            for stmt in placed.get(key, ()):
+                out.append(f"{indent}\t{stmt}\n")
+            stack.append(("close", key))
+            stack.extend(("open", k) for k in reversed(children.get(key, [])))
+        return out
+
+
+def _short(val: Any) -> str:
+    if isinstance(val, Tensor):
+        return f"Tensor {_shape_text(val)}"
+    if isinstance(val, np.ndarray):
+        return f"array {val.shape} {val.dtype}" if val.size > 4 else np.array2string(val, separator=",")
+    text = repr(val)
+    return text if len(text) <= 40 else text[:39] + "\u2026"
+
+
+def _saved_text(fn: Any) -> str:
+    try:
+        saved = fn.saved_tensors
+    except RuntimeError as exc:  # freed by backward, or modified in place since
+        msg = str(exc)
+        why = "freed by backward" if "freed" in msg else ("modified in place" if "in place" in msg
+                                                          else msg[:50])
+        return f"saved: unavailable ({why})"
+    if not saved:
+        return "saved: nothing"
+    items = []
+    for s in saved:
+        pos = next((i for i, a in enumerate(fn.inputs) if a is s), None)
+        if pos is not None:
+            items.append(f"input {pos}" + (f" {s.name}" if getattr(s, "name", None) else ""))
+        elif isinstance(s, Tensor) and s.grad_fn is fn:
+            items.append("output")
+        elif isinstance(s, Tensor):
+            items.append(_shape_text(s))
+        else:
+            items.append(_short(s))
+    return "saved: " + ", ".join(items)
+
+
+def _stats_html(what: str, a: Any) -> str:
+    st = stats(a)
+    parts = [f"{k} {v}" if v else k for k, v in st.items()]
+    first = ", ".join(p for p in parts[:3])
+    rest = ", ".join(parts[3:])
+    text = f"<B>{what}</B> {html.escape(first)}"
+    if rest:
+        text += f'<BR ALIGN="LEFT"/>{html.escape(rest)}'
+    return text
+
+
+def dot_lines(roots: tuple, options: dict) -> list[str]:
+    """Body lines (tab-indented, newline-terminated) of the DOT graph for ``roots``."""
+    unknown = set(options) - set(Options.__dataclass_fields__)
+    if unknown:
+        raise TypeError(
+            f"viz: unknown option(s) {sorted(unknown)}; valid options are "
+            f"{sorted(Options.__dataclass_fields__)}"
+        )
+    opts = Options(**options)
+    opts.check()
+    flat = flatten_roots(roots)
+    if not flat:
+        raise ValueError("viz: give at least one Tensor to draw, e.g. viz.to_dot(loss)")
+    return Emitter(flat, opts).lines()

@@ -1,0 +1,201 @@
+"""Draw autograd graphs: ``to_dot`` (pure Python), ``draw_graph`` (Jupyter), ``render`` (files).
+
+The picture is micrograd's: a box per tensor (value node) and an ellipse per operation (op node),
+with arrows in the direction of the computation. What the boxes show, and how big graphs are kept
+readable, is set by the options documented on :func:`to_dot`; ``draw_graph`` and ``render`` take
+the same options.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from autograd_engine import Tensor
+
+from ._dot import dot_lines
+from ._graph import flatten_roots
+
+FORMATS = ("svg", "png", "pdf")
+
+INSTALL_HINT = (
+    "Graphviz's `dot` program was not found on PATH; install Graphviz to render graphs:\n"
+    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+    "  macOS:          brew install graphviz\n"
+    "  conda:          conda install -c conda-forge graphviz\n"
+    "  Windows:        winget install graphviz (then add its bin folder to PATH)\n"
+    "viz.to_dot(...) works without it and returns the DOT text."
+)
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Raised at once by ``draw_graph``/``render`` when Graphviz (``dot``) is not installed."""
+
+
+def _dot_binary() -> str:
+    exe = shutil.which("dot")
+    if exe is None:
+        raise GraphvizNotFoundError(INSTALL_HINT)
+    return exe
+
+
+def to_dot(*roots: Any, **options: Any) -> str:
+    """DOT source of the graph that produced ``roots``, as a string (no Graphviz needed).
+
+    ``roots`` are Tensors (or lists/tuples/dicts of them), usually the loss. The graph is walked
+    iteratively from them, so arbitrarily deep graphs are fine.
+
+    Value nodes are tables. A one-element tensor shows its name, value and gradient, as in
+    micrograd; a bigger tensor shows its name, shape and dtype, plus summary statistics (mean,
+    std, min, max, L2 norm) on request. The header colour and border tell the kinds apart: outputs
+    (the roots; green, thick border), parameters (``nn.Parameter`` or ``params=``; amber), inputs
+    that require grad (blue), data (grey) and intermediates (no header). Op nodes are ellipses
+    with the op (``+``, ``×``, ``@``, ``Tanh``...). Ops made inside ``ag.scope(obj)`` (every
+    ``nn.Module`` call) are drawn in nested boxes named by module path.
+
+    Options (keywords):
+
+    - ``rankdir``: ``"LR"`` (default, left to right), ``"TB"``, ``"RL"`` or ``"BT"``.
+    - ``show_data`` / ``show_grad``: value and gradient. ``None`` (default) shows them on
+      one-element tensors only; ``True`` adds statistics rows to tensors too; ``False`` hides them.
+    - ``show_saved``: list what each op saved for backward (or that backward freed it).
+    - ``show_attrs``: show op attributes such as ``axes``.
+    - ``params``: tensors to mark as parameters: Tensors, ``(name, Tensor)`` pairs, a dict or a
+      module; the names label unnamed tensors.
+    - ``model``: the root module, to name module boxes by path (``encoder.layers.0``) and
+      parameters by ``named_parameters()``. Without it, an outermost scope object that has
+      ``named_modules()`` is used in the same way.
+    - ``color_by_grad``: fill value nodes by mean ``|grad|`` on a log scale (blue = vanishing, red
+      = exploding, grey = exactly 0, magenta = nan/inf) with a legend. Intermediates have a
+      ``.grad`` only if retained: call :func:`retain_grads` before ``backward``.
+    - ``grad_range``: ``(low, high)`` of that scale (default ``(1e-8, 1e2)``) or ``"auto"``.
+    - ``legend``: draw the legend (default: when ``color_by_grad``).
+    - ``max_nodes``: past this many nodes (default 500; ``None`` = no limit), modules are collapsed
+      into single boxes, innermost level first, then what lies furthest from the outputs is
+      hidden in one node; the graph's title says what was collapsed or hidden.
+    - ``collapse``: modules to draw as one box each: module paths, type names, types or objects.
+    - ``collapse_repeated``: merge runs of same-type sibling modules (``layers.0`` ...
+      ``layers.11``) into one box when nothing else lies between them.
+    - ``cluster``: ``False`` draws no module boxes.
+    - ``title``: a title above the graph.
+
+    >>> import autograd_engine as ag, viz
+    >>> a = ag.Tensor(2.0, requires_grad=True, name="a")
+    >>> b = ag.Tensor(-3.0, requires_grad=True, name="b")
+    >>> y = a * b
+    >>> y.backward()
+    >>> dot = viz.to_dot(y)
+    >>> dot.splitlines()[0]
+    'digraph autograd {'
+    >>> "data -6.0000" in dot and "grad -3.0000" in dot  # y's value, a's gradient
+    True
+    >>> dot.count(" -> ")  # a -> ×, b -> ×, × -> y
+    3
+    """
+    return "digraph autograd {\n" + "".join(dot_lines(roots, options)) + "}\n"
+
+
+def draw_graph(*roots: Any, **options: Any) -> Any:
+    """The graph of ``roots`` as a ``graphviz.Digraph``, which a notebook displays as SVG.
+
+    Takes the same options as :func:`to_dot`. Fails at once with an install hint when the Graphviz
+    ``dot`` program (or the ``graphviz`` Python package) is missing.
+
+    >>> import shutil
+    >>> import autograd_engine as ag, viz
+    >>> x = ag.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    >>> loss = (x * x).sum()
+    >>> if shutil.which("dot"):
+    ...     g = viz.draw_graph(loss)
+    ...     svg = g.pipe(format="svg").decode()
+    ...     assert svg.count('class="node"') == 5  # x, ×, x*x, Sum, loss
+    """
+    _dot_binary()
+    try:
+        import graphviz
+    except ImportError as exc:  # pragma: no cover - graphviz is a dependency of the package
+        raise GraphvizNotFoundError(
+            "viz.draw_graph needs the graphviz Python package: pip install graphviz "
+            "(viz.to_dot works without it)"
+        ) from exc
+    return graphviz.Digraph(name="autograd", body=dot_lines(roots, options))
+
+
+def render(
+    roots: Any, path: str | os.PathLike, format: str | None = None, **options: Any  # noqa: A002
+) -> Path:
+    """Render the graph of ``roots`` (a Tensor or a list of them) to ``path``; return the path.
+
+    ``format`` is ``"svg"``, ``"png"`` or ``"pdf"``; by default it comes from the file suffix
+    (``svg`` without one, and the suffix is added). Other options are those of :func:`to_dot`.
+    Fails at once with an install hint when Graphviz's ``dot`` is missing.
+
+    >>> import shutil, tempfile, pathlib
+    >>> import autograd_engine as ag, viz
+    >>> x = ag.Tensor(3.0, requires_grad=True, name="x")
+    >>> y = (x * x).tanh()
+    >>> if shutil.which("dot"):
+    ...     with tempfile.TemporaryDirectory() as d:
+    ...         out = viz.render(y, pathlib.Path(d) / "graph.svg")
+    ...         assert out.read_text().lstrip().startswith("<?xml")
+    """
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = format if format is not None else (suffix if suffix in FORMATS else "svg")
+    if fmt not in FORMATS:
+        raise ValueError(f"viz.render: format must be one of {FORMATS}, got {fmt!r}")
+    if suffix != fmt:
+        path = path.with_name(path.name + "." + fmt)
+    exe = _dot_binary()
+    if not isinstance(roots, (list, tuple, dict)):
+        roots = (roots,)
+    source = "digraph autograd {\n" + "".join(dot_lines(tuple(roots), options)) + "}\n"
+    proc = subprocess.run([exe, f"-T{fmt}", "-o", str(path)], input=source.encode("utf-8"),
+                          capture_output=True)
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"viz.render: dot failed (exit {proc.returncode}) writing {path}: "
+            f"{proc.stderr.decode(errors='replace').strip()[:500]}"
+        )
+    return path
+
+
+def retain_grads(*roots: Any) -> int:
+    """Call ``retain_grad()`` on every intermediate tensor of the graph; return how many.
+
+    Call it before ``backward`` so that ``color_by_grad`` and ``show_grad`` can show the gradient
+    of every intermediate, not just of the leaves.
+
+    >>> import autograd_engine as ag, viz
+    >>> x = ag.Tensor(0.5, requires_grad=True)
+    >>> h = x * 2
+    >>> y = h.tanh()
+    >>> viz.retain_grads(y)
+    2
+    >>> y.backward()
+    >>> h.grad is not None and y.grad is not None
+    True
+    """
+    count = 0
+    seen_t: set[int] = set()
+    seen_fn: set[int] = set()
+    queue: deque = deque(flatten_roots(roots))
+    while queue:
+        t = queue.popleft()
+        if id(t) in seen_t:
+            continue
+        seen_t.add(id(t))
+        fn = t.grad_fn
+        if fn is None:
+            continue
+        if t.requires_grad:
+            t.retain_grad()
+            count += 1
+        if id(fn) not in seen_fn:
+            seen_fn.add(id(fn))
+            queue.extend(a for a in fn.inputs if isinstance(a, Tensor))
+    return count
