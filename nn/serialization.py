@@ -88,20 +88,26 @@ def _read(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if not os.path.exists(p) and os.path.exists(p + ".npz"):
         p += ".npz"
     try:
-        with np.load(p, allow_pickle=False) as data:
-            if not isinstance(data, np.lib.npyio.NpzFile):  # pragma: no cover - handled below
-                raise ValueError("not an .npz archive")
-            return {k: data[k] for k in data.files}
+        data = np.load(p, allow_pickle=False)
     except FileNotFoundError:
         raise
-    except AttributeError:
-        # np.load returned a plain array (a .npy file), which has no context-manager protocol
-        raise ValueError(f"nn.load: {p} is a single .npy array, not an .npz archive written by "
-                         "nn.save") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise _refuse(p, exc) from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"nn.load: {p} holds a single .npy array, not an .npz archive written by "
+                         "nn.save")
+    try:
+        return {k: data[k] for k in data.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise ValueError(f"nn.load: refusing to load {p}: it is not a valid .npz archive of "
-                         f"numeric arrays ({type(exc).__name__}: {exc}). Files that need pickle "
-                         "(object arrays, torch.save/pickle files) are never loaded") from None
+        raise _refuse(p, exc) from None
+    finally:
+        data.close()
+
+
+def _refuse(p: str, exc: Exception) -> ValueError:
+    return ValueError(f"nn.load: refusing to load {p}: it is not a valid .npz archive of numeric "
+                      f"arrays ({type(exc).__name__}: {exc}). Files that need pickle (object "
+                      "arrays, torch.save/pickle files) are never loaded")
 
 
 def load(path: str | os.PathLike, into: Module | Optimizer | None = None) -> Any:
