@@ -19,14 +19,35 @@ DIFFERENTIABLE = [n for n in OPS if ag.REGISTRY[n].differentiable]
 GRADGRAD = [n for n in DIFFERENTIABLE if ag.REGISTRY[n].gradgrad]
 
 
+def _wrap(a, requires_grad):
+    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+        return ag.Tensor(a, requires_grad=requires_grad)
+    return a
+
+
 def _call(spec, args, kwargs, dtype=np.float64, requires_grad=True):
-    """Wrap float array arguments in Tensors and call the op."""
-    tensors = [
-        ag.Tensor(a, requires_grad=requires_grad) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
-        else a
-        for a in args
-    ]
-    return tensors, spec.fn(*tensors, **kwargs)
+    """Wrap float array arguments in Tensors, also inside list arguments (``concatenate``'s
+    sequence), and call the op. Returns the flat inputs, the output, and ``fn(*flat_inputs)``."""
+    flat, layout = [], []
+    for a in args:
+        if isinstance(a, list):
+            layout.append(len(a))
+            flat.extend(_wrap(b, requires_grad) for b in a)
+        else:
+            layout.append(None)
+            flat.append(_wrap(a, requires_grad))
+
+    def fn(*xs):
+        it = iter(xs)
+        rebuilt = [next(it) if n is None else [next(it) for _ in range(n)] for n in layout]
+        return spec.fn(*rebuilt, **kwargs)
+
+    return flat, fn(*flat), fn
+
+
+def _outputs(out):
+    """An op's outputs as a list (``split`` returns several)."""
+    return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
 @pytest.mark.parametrize("name", OPS)
@@ -34,10 +55,13 @@ def _call(spec, args, kwargs, dtype=np.float64, requires_grad=True):
 def test_forward_matches_numpy(name, data):
     spec = ag.REGISTRY[name]
     args, kwargs = data.draw(op_arguments(spec, np.float64))
-    _, out = _call(spec, args, kwargs, requires_grad=False)
+    _, out, _ = _call(spec, args, kwargs, requires_grad=False)
     expected = spec.reference(*args, **kwargs)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-12)
-    assert out.shape == np.shape(expected)
+    outs, expected = _outputs(out), expected if isinstance(out, (list, tuple)) else [expected]
+    assert len(outs) == len(expected)
+    for o, e in zip(outs, expected):
+        np.testing.assert_allclose(o.data, e, rtol=1e-10, atol=1e-12)
+        assert o.shape == np.shape(e)
 
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
@@ -45,8 +69,8 @@ def test_forward_matches_numpy(name, data):
 def test_gradcheck(name, data):
     spec = ag.REGISTRY[name]
     args, kwargs = data.draw(op_arguments(spec, np.float64))
-    tensors, _ = _call(spec, args, kwargs)
-    assert gradcheck(lambda *xs: spec.fn(*xs, **kwargs), tensors)
+    tensors, _, fn = _call(spec, args, kwargs)
+    assert gradcheck(fn, tensors)
 
 
 @pytest.mark.parametrize("name", GRADGRAD)
@@ -54,8 +78,8 @@ def test_gradcheck(name, data):
 def test_gradgradcheck(name, data):
     spec = ag.REGISTRY[name]
     args, kwargs = data.draw(op_arguments(spec, np.float64))
-    tensors, _ = _call(spec, args, kwargs)
-    assert gradgradcheck(lambda *xs: spec.fn(*xs, **kwargs), tensors)
+    tensors, _, fn = _call(spec, args, kwargs)
+    assert gradgradcheck(fn, tensors)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -64,15 +88,25 @@ def test_gradgradcheck(name, data):
 def test_grad_shape_dtype_and_no_mutation(name, dtype, data):
     spec = ag.REGISTRY[name]
     args, kwargs = data.draw(op_arguments(spec, dtype))
-    originals = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    tensors, out = _call(spec, args, kwargs)
-    assert out.dtype == dtype, f"{name} widened {np.dtype(dtype)} to {out.dtype}"
-    upstream = np.random.default_rng(0).standard_normal(out.shape).astype(dtype)
-    upstream_copy = upstream.copy()
-    out.backward(upstream)
-    for t, a, orig in zip(tensors, args, originals):
+    tensors, out, _ = _call(spec, args, kwargs)
+    originals = [t.data.copy() if isinstance(t, ag.Tensor) else None for t in tensors]
+    outs = _outputs(out)
+    rng = np.random.default_rng(0)
+    upstreams = [rng.standard_normal(o.shape).astype(dtype) for o in outs]
+    copies = [u.copy() for u in upstreams]
+    for o in outs:
+        assert o.dtype == dtype, f"{name} widened {np.dtype(dtype)} to {o.dtype}"
+    if len(outs) == 1:
+        outs[0].backward(upstreams[0])
+    else:
+        total = outs[0].sum() * 0
+        for o, u in zip(outs, upstreams):
+            total = total + (o * u).sum()
+        total.backward()
+    for t, orig in zip(tensors, originals):
         if isinstance(t, ag.Tensor):
             assert t.grad is not None, f"{name}: no gradient reached an input"
             assert t.grad.shape == t.shape and t.grad.dtype == t.dtype
-            np.testing.assert_array_equal(a, orig)
-    np.testing.assert_array_equal(upstream, upstream_copy)
+            np.testing.assert_array_equal(t.data, orig)
+    for u, c in zip(upstreams, copies):
+        np.testing.assert_array_equal(u, c)

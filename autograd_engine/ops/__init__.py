@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 
 from ..tensor import Tensor
-from . import elementwise, linalg, reduce, shape
+from . import elementwise, join, linalg, nn_ops, reduce, shape
 from .elementwise import (
     Add,
     Div,
@@ -42,8 +42,11 @@ from .elementwise import (
     tanh,
     where,
 )
-from .linalg import MatMul, matmul
+from .join import concatenate, flip, pad, split, stack
+from .linalg import MatMul, dot, einsum, matmul
+from .nn_ops import avg_pool2d, conv2d, dropout, max_pool2d, one_hot
 from .reduce import (
+    cumsum,
     log_softmax,
     logsumexp,
     max,
@@ -65,6 +68,8 @@ __all__ = [
     "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "negative", "power", "prod",
     "relu", "reshape", "sigmoid", "silu", "sin", "softmax", "softplus", "sqrt", "squeeze", "std",
     "subtract", "sum", "swapaxes", "tanh", "transpose", "var", "where",
+    "join", "nn_ops", "avg_pool2d", "concatenate", "conv2d", "cumsum", "dot", "dropout", "einsum",
+    "flip", "max_pool2d", "one_hot", "pad", "split", "stack",
 ]
 
 

@@ -373,3 +373,45 @@ Tensor.all = _all
 Tensor.any = _any
 Tensor.argmax = _argmax
 Tensor.argmin = _argmin
+
+
+# ----- cumsum -------------------------------------------------------------------------------------
+
+
+class Cumsum(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None):
+        ctx.shape, ctx.axis = np.shape(x), axis
+        return np.cumsum(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d out[j] / d x[i] = 1 for j >= i: a cumulative sum from the end, i.e. reverse, cumsum,
+        # reverse. With axis=None the output is the flattened input.
+        axis = 0 if ctx.axis is None else ctx.axis
+        rev = (slice(None),) * axis + (slice(None, None, -1),)
+        g = Cumsum.apply(grad[rev], axis=axis)[rev]
+        return (g.reshape(ctx.shape) if ctx.axis is None else g,)
+
+
+@register(np.cumsum, kind="custom", sampler="cumsum", method=True)
+def cumsum(x: TensorLike, axis: int | None = None) -> Tensor:
+    """Cumulative sum along ``axis``; with ``axis=None`` the input is flattened first (NumPy).
+
+    Gradient: the cumulative sum of ``grad`` taken from the end of the axis.
+
+    >>> import autograd_engine as ag
+    >>> x = ag.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> ag.cumsum(x)
+    Tensor([ 1.,  3.,  6., 10.], grad_fn=<Cumsum>)
+    >>> x.cumsum(axis=1).sum().backward()
+    >>> x.grad
+    Tensor([[2., 1.],
+            [2., 1.]])
+    """
+    if axis is not None:
+        ndim = np.ndim(x._data if isinstance(x, Tensor) else x)
+        if ndim == 0:
+            raise ValueError("cumsum: a 0-d input has no axis; use axis=None")
+        axis = normalize_axes(axis, ndim, "cumsum")[0]
+    return Cumsum.apply(x, axis=axis)

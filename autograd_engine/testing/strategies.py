@@ -246,16 +246,191 @@ def _broadcast_to(draw, spec, dtype):
 
 
 @st.composite
+def _advanced_index(draw, x: np.ndarray):
+    """An advanced index for ``x``: integer arrays with repeats (also as integer Tensors), boolean
+    masks (also ``x > 0`` as a bool Tensor), mixed with slices (negative steps), None, Ellipsis."""
+    shape = x.shape
+    kind = draw(st.sampled_from(["int", "int_tensor", "mask", "mask_tensor", "mixed", "pair"]))
+    ints = st.lists(st.integers(0, shape[0] - 1), min_size=1, max_size=5)
+    if kind == "int":  # repeated indices must accumulate
+        idx = draw(ints)
+        return draw(st.sampled_from([idx, (np.array(idx),), (Ellipsis, np.array(idx))
+                                     if x.ndim == 1 else (np.array(idx), Ellipsis)]))
+    if kind == "int_tensor":
+        return Tensor(np.array(draw(ints), dtype=np.int64))
+    if kind == "mask":
+        mask = draw(hnp.arrays(bool, shape[: draw(st.integers(1, x.ndim))]))
+        return mask
+    if kind == "mask_tensor":
+        return Tensor(x > 0)  # x[x > 0]
+    if kind == "mixed":
+        idx = np.array(draw(ints))
+        rest = [draw(st.sampled_from([slice(None, None, -1), slice(None, None, 2), slice(1, None),
+                                      slice(None, None, -2)])) for _ in shape[1:]]
+        lead = [None] if draw(st.booleans()) else []
+        return tuple(lead + [idx] + rest)
+    # "pair": two broadcast integer arrays, negative indices too, maybe around a slice
+    if x.ndim >= 2:
+        rows = draw(hnp.arrays(np.int64, draw(st.sampled_from([(3,), (2, 2), (1,)])),
+                               elements=st.integers(-shape[0], shape[0] - 1)))
+        cols = draw(hnp.arrays(np.int64, (1,), elements=st.integers(-shape[1], shape[1] - 1)))
+        return (rows, cols)
+    return draw(st.sampled_from([[-1, 0, -1], [0, 0]]))
+
+
+@st.composite
 def _getitem(draw, spec, dtype):
-    x = draw(arrays(shapes(min_dims=1), dtype))
-    index = draw(hnp.basic_indices(x.shape, allow_newaxis=True, allow_ellipsis=True))
+    x = draw(arrays(shapes(min_dims=0), dtype))
+    if x.ndim == 0:
+        return [x], {"index": draw(st.sampled_from([(), Ellipsis, None, (None, Ellipsis)]))}
+    if draw(st.booleans()):
+        index = draw(hnp.basic_indices(x.shape, allow_newaxis=True, allow_ellipsis=True))
+    else:
+        index = draw(_advanced_index(x))
     return [x], {"index": index}
+
+
+@st.composite
+def _concatenate(draw, spec, dtype):
+    base = list(draw(shapes(min_dims=1)))
+    axis = draw(st.integers(-len(base), len(base) - 1))
+    items = []
+    for _ in range(draw(st.integers(1, 3))):
+        s = list(base)
+        s[axis] = draw(st.integers(0 if items else 1, 3))
+        items.append(draw(arrays(tuple(s), dtype)))
+    if draw(st.integers(0, 4)) == 0:
+        axis = None
+    return [items], {"axis": axis}
+
+
+@st.composite
+def _stack(draw, spec, dtype):
+    s = draw(shapes(max_dims=2))
+    items = [draw(arrays(s, dtype)) for _ in range(draw(st.integers(1, 3)))]
+    return [items], {"axis": draw(st.integers(-len(s) - 1, len(s)))}
+
+
+@st.composite
+def _split(draw, spec, dtype):
+    x = draw(arrays(shapes(min_dims=1, max_side=6), dtype))
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[axis]
+    if draw(st.booleans()):
+        sections = draw(st.sampled_from([d for d in range(1, n + 1) if n % d == 0]))
+    else:
+        sections = sorted(draw(st.lists(st.integers(0, n + 1), max_size=3)))
+    return [x, sections], {"axis": axis}
+
+
+@st.composite
+def _pad(draw, spec, dtype):
+    x = draw(arrays(shapes(max_dims=3), dtype))
+    w = st.integers(0, 2)
+    per_axis = st.tuples(*[st.tuples(w, w) for _ in range(x.ndim)]) if x.ndim else w
+    pad_width = draw(st.one_of(w, st.tuples(w, w), per_axis))
+    return [x, pad_width], {"constant_values": draw(st.sampled_from([0, 1.5, -2.0]))}
+
+
+@st.composite
+def _flip(draw, spec, dtype):
+    x = draw(arrays(shapes(), dtype))
+    return [x], {"axis": draw(axes(x.ndim))}
+
+
+@st.composite
+def _cumsum(draw, spec, dtype):
+    x = draw(arrays(shapes(), dtype))
+    axis = draw(st.none() | st.integers(-x.ndim, x.ndim - 1)) if x.ndim else None
+    return [x], {"axis": axis}
+
+
+@st.composite
+def _dot(draw, spec, dtype):
+    k = draw(st.integers(1, 3))
+    side = st.integers(1, 3)
+    a_shape, b_shape = draw(st.sampled_from([
+        ((), (draw(side), k)), ((k,), ()), ((k,), (k,)), ((draw(side), k), (k, draw(side))),
+        ((draw(side), k), (k,)), ((k,), (k, draw(side))), ((2, draw(side), k), (k,)),
+        ((2, k), (draw(side), k, 2)), ((draw(side), 2, k), (2, k, draw(side))),
+    ]))
+    return [draw(arrays(a_shape, dtype)), draw(arrays(b_shape, dtype))], {}
+
+
+# (subscripts, operand shapes with letters standing for random sizes)
+_EINSUM_CASES = [
+    ("ij,jk->ik", ["ij", "jk"]), ("ij,jk", ["ij", "jk"]), ("ii->i", ["ii"]), ("ii", ["ii"]),
+    ("ij->", ["ij"]), ("ij->ji", ["ij"]), ("i,i", ["i", "i"]), ("i,j->ij", ["i", "j"]),
+    ("...ij,...jk->...ik", ["bij", "jk"]), ("...ij,...jk", ["aij", "bajk"]), ("ba", ["ba"]),
+    ("bij,bjk->bik", ["bij", "bjk"]), ("iij->j", ["iij"]), ("ii,i->i", ["ii", "i"]),
+    (",i->i", ["", "i"]), ("ij,jk,kl->il", ["ij", "jk", "kl"]), ("i...->...", ["ijk"]),
+    ("ijk,ik->j", ["ijk", "ik"]), ("ij,j->i", ["i1", "j"]), ("Ab,bA->A", ["Ab", "bA"]),
+]
+
+
+@st.composite
+def _einsum(draw, spec, dtype):
+    subscripts, templates = draw(st.sampled_from(_EINSUM_CASES))
+    sizes: dict[str, int] = {}
+    ops = []
+    for t in templates:
+        shape = tuple(1 if c == "1" else sizes.setdefault(c, draw(st.integers(1, 3))) for c in t)
+        ops.append(draw(arrays(shape, dtype)))
+    return [subscripts, *ops], {}
+
+
+@st.composite
+def _conv2d(draw, spec, dtype):
+    groups = draw(st.sampled_from([1, 1, 2]))
+    n, cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = draw(st.sampled_from([1, 2, (1, 2)]))
+    padding = draw(st.sampled_from([0, 1, (1, 0)]))
+    dilation = draw(st.sampled_from([1, 1, 2, (2, 1)]))
+    dh, dw = (dilation, dilation) if isinstance(dilation, int) else dilation
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    h = draw(st.integers(max(1, dh * (kh - 1) + 1 - 2 * ph), 5))
+    w_ = draw(st.integers(max(1, dw * (kw - 1) + 1 - 2 * pw), 5))
+    x = draw(arrays((n, cg * groups, h, w_), dtype))
+    w = draw(arrays((og * groups, cg, kh, kw), dtype))
+    b = draw(st.none() | arrays((og * groups,), dtype))
+    return [x, w, b], {"stride": stride, "padding": padding, "dilation": dilation,
+                       "groups": groups}
+
+
+@st.composite
+def _pool2d(draw, spec, dtype):
+    kernel = draw(st.sampled_from([1, 2, 3, (2, 1), (3, 2)]))
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    stride = draw(st.sampled_from([None, 1, 2, (1, 2)]))
+    padding = draw(st.sampled_from([0, 0, (kh // 2, kw // 2), (0, kw // 2)]))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(kh, 5)),
+             draw(st.integers(kw, 5)))
+    x = draw(arrays(shape, dtype, distinct=spec.distinct))
+    return [x, kernel], {"stride": stride, "padding": padding}
+
+
+@st.composite
+def _dropout(draw, spec, dtype):
+    x = draw(arrays(shapes(), dtype))
+    return [x], {"p": draw(st.sampled_from([0.0, 0.3, 0.5, 1.0])),
+                 "training": draw(st.booleans()), "rng": draw(st.integers(0, 2**16))}
+
+
+@st.composite
+def _one_hot(draw, spec, dtype):
+    num_classes = draw(st.integers(1, 4))
+    idx = draw(hnp.arrays(np.int64, shapes(max_dims=2), elements=st.integers(0, num_classes - 1)))
+    return [idx], {"num_classes": draw(st.sampled_from([num_classes, num_classes + 1, -1]))}
 
 
 SAMPLERS: dict[str, Callable[..., Any]] = {
     "matmul": _matmul, "where": _where, "clip": _clip, "softmax": _softmax, "reshape": _reshape,
     "transpose": _transpose, "swapaxes": _swapaxes, "expand_dims": _expand_dims,
     "squeeze": _squeeze, "broadcast_to": _broadcast_to, "getitem": _getitem,
+    "concatenate": _concatenate, "stack": _stack, "split": _split, "pad": _pad, "flip": _flip,
+    "cumsum": _cumsum, "dot": _dot, "einsum": _einsum, "conv2d": _conv2d, "pool2d": _pool2d,
+    "dropout": _dropout, "one_hot": _one_hot,
 }
 
 
