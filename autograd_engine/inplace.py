@@ -140,7 +140,7 @@ def _redirect_consumers(t: Tensor, old: Tensor) -> None:
     ids = {id(r) for r in tuples}
     for owner in gc.get_referrers(*tuples):
         if isinstance(owner, Function):
-            inputs = owner.__dict__.get("inputs")
+            inputs = getattr(owner, "inputs", None)
             if inputs is not None and id(inputs) in ids:
                 owner.inputs = tuple(old if a is t else a for a in inputs)
         elif type(owner) is dict and "needs_input_grad" in owner:  # an instance __dict__ (<3.11)
