@@ -15,6 +15,7 @@ Without ``create_graph`` the pass runs with grad mode off, so gradient rules rec
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -157,6 +158,10 @@ def _execute(
 
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
+    # The engine creates no reference cycles, so the cyclic collector has nothing to find here;
+    # left on, it rescans the whole (large) graph again and again while backward allocates.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         while ready:
             node = ready.pop()
@@ -209,6 +214,8 @@ def _execute(
         return None
     finally:
         STATE.enabled = prev_mode
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
@@ -234,16 +241,23 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
     return deps
 
 
+def _sum(old: Tensor, g: Tensor) -> Tensor:
+    """old + g: recorded when building a graph of the backward pass, plain NumPy otherwise."""
+    if STATE.enabled:
+        return old + g
+    return Tensor._make(old._data + g._data)
+
+
 def _add_pending(pending: dict, node: Function, output_nr: int, g: Tensor) -> None:
     if node._n_outputs == 1:
         old = pending.get(node)
-        pending[node] = g if old is None else old + g
+        pending[node] = g if old is None else _sum(old, g)
         return
     slots = pending.get(node)
     if slots is None:
         slots = pending[node] = [None] * node._n_outputs
     old = slots[output_nr]
-    slots[output_nr] = g if old is None else old + g
+    slots[output_nr] = g if old is None else _sum(old, g)
 
 
 def _add_leaf(leaves: dict, t: Tensor, g: Tensor) -> None:
@@ -253,7 +267,7 @@ def _add_leaf(leaves: dict, t: Tensor, g: Tensor) -> None:
     if entry is None:
         leaves[id(t)] = [t, g]
     else:
-        entry[1] = entry[1] + g
+        entry[1] = _sum(entry[1], g)
 
 
 def _call_multi_output(node: Function, grads: list, capture_node: dict, captured: list) -> Any:

@@ -80,18 +80,17 @@ class Function:
     ``ctx.needs_input_grad[i]`` tells whether input ``i`` needs a gradient.
     """
 
-    # Defaults for rarely-set node attributes: reading them costs nothing per op.
-    _saved: tuple | None = None
+    # Attributes every node sets live in slots (no per-node __dict__ unless an op stores extra
+    # state such as ``ctx.axes``); rarely set ones are class-level defaults.
+    __slots__ = ("inputs", "needs_input_grad", "_saved", "_out", "__dict__")
+
     _saved_versions: tuple | None = None  # None: every saved input was at version 0
-    _out: Any = None
     _n_outputs: int = 1
     _out_meta: tuple = ()
     _freed: bool = False
     _hooks: dict | None = None
     _retained: dict | None = None
     _non_differentiable: tuple = ()
-    inputs: tuple = ()
-    needs_input_grad: tuple = ()
     scope: tuple = ()
 
     @staticmethod
@@ -134,6 +133,7 @@ class Function:
         ctx = _new(cls)
         ctx.inputs = args
         ctx.needs_input_grad = needs
+        ctx._saved = ctx._out = None
         scope = STATE.scope
         if scope:
             ctx.scope = scope
