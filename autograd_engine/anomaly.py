@@ -1,13 +1,18 @@
 """``detect_anomaly``: stop at the first NaN or inf that an op produces, and say where it was made.
 
-While active, every recorded op notes the line of user code that created it, checks its forward
-output, and the engine checks every gradient its backward returns.
+While active, every recorded op notes the line of user code that created it (the innermost frame
+outside ``autograd_engine``, ``nn`` and ``viz``) and checks its forward output, and the engine checks
+every gradient a backward returns. Ops that are not recorded (under ``no_grad``, or when no input
+requires grad) are not checked, as they never take part in backward. With ``create_graph=True`` the
+ops of a gradient rule are recorded too; an anomaly there names the op whose backward ran. The checks
+cost a pass over every output, so this is a debugging tool.
 """
 
 from __future__ import annotations
 
+import linecache
 import os
-import traceback
+import sys
 from typing import Any
 
 import numpy as np
@@ -50,17 +55,43 @@ class detect_anomaly(_GradMode):
         return wrapper
 
 
+# Frames in these directories are the library's own (the engine and the nn/viz packages next to it);
+# the user's code is the innermost frame outside them.
+_LIBRARY_DIRS = tuple(
+    os.path.join(os.path.dirname(_PACKAGE_DIR), name) + os.sep
+    for name in ("autograd_engine", "nn", "viz")
+)
+_ENGINE_FILE = os.path.join(_PACKAGE_DIR, "engine.py")
+
+
 def _user_frame() -> str:
-    """The innermost stack frame outside this package, as 'file:line in function: code'."""
-    for frame in reversed(traceback.extract_stack()):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line or ''}".strip()
+    """The innermost stack frame outside the library, as 'file:line in function: code'."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if not filename.startswith(_LIBRARY_DIRS):
+            line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+            where = f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+            return f"{where}: {line}" if line else where
+        frame = frame.f_back
     return "<unknown>"
+
+
+def _node_in_backward() -> Any:
+    """The node whose backward is running (recorded with create_graph=True), if any."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name in ("_execute", "_call_multi_output") and \
+                os.path.abspath(code.co_filename) == _ENGINE_FILE:
+            return frame.f_locals.get("node")
+        frame = frame.f_back
+    return None
 
 
 def _bad(values: Any) -> str | None:
     arr = np.asarray(values)
-    if arr.dtype.kind != "f":
+    if arr.dtype.kind not in "fc":
         return None
     if np.isnan(arr).any():
         return "NaN"
@@ -70,17 +101,32 @@ def _bad(values: Any) -> str | None:
 
 
 def check_forward(ctx: Any, out: Any) -> None:
-    ctx.created_at = _user_frame()
+    """Note where ``ctx`` was created; raise if its output holds NaN or inf."""
+    node = _node_in_backward()
+    if node is not None:  # an op of a gradient rule, recorded by create_graph=True
+        made = getattr(node, "created_at", "<made before detect_anomaly was on>")
+        ctx.created_at = f"the backward of {node.name} (created at {made})"
+    else:
+        ctx.created_at = _user_frame()
     for o in out if isinstance(out, tuple) else (out,):
         kind = _bad(o)
         if kind:
+            upstream = [
+                bad for bad in (_bad(getattr(a, "_data", a)) for a in ctx.inputs
+                                if isinstance(getattr(a, "_data", a), (np.ndarray, np.generic)))
+                if bad
+            ]
+            note = (f"; its inputs already contained {upstream[0]}, so the problem is further "
+                    "upstream (values computed without recording are not checked)"
+                    if upstream else "")
             raise RuntimeError(
                 f"detect_anomaly: {ctx.name} produced {kind} in its forward output (shape "
-                f"{np.shape(o)}); created at {ctx.created_at}"
+                f"{np.shape(o)}); created at {ctx.created_at}{note}"
             )
 
 
 def check_backward(node: Any, grads: tuple) -> None:
+    """Raise if the gradients ``node.backward`` returned hold NaN or inf."""
     for i, g in enumerate(grads):
         if g is None:
             continue
@@ -89,5 +135,5 @@ def check_backward(node: Any, grads: tuple) -> None:
             where = getattr(node, "created_at", "<made before detect_anomaly was on>")
             raise RuntimeError(
                 f"detect_anomaly: {node.name}.backward returned {kind} in the gradient of input "
-                f"{i}; the op was created at {where}"
+                f"{i} (shape {np.shape(getattr(g, '_data', g))}); the op was created at {where}"
             )
