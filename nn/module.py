@@ -39,7 +39,18 @@ class _IncompatibleKeys(NamedTuple):
 
 
 class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook."""
+    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook (also on
+    leaving a ``with`` block).
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> m = nn.Tanh()
+    >>> with m.register_forward_hook(lambda mod, args, out: out * 0):
+    ...     m(ag.Tensor([1.0]))
+    Tensor([0.])
+    >>> m(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
 
     _ids = itertools.count()
 
@@ -263,7 +274,14 @@ class Module:
         self._parameters[name] = param
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Register a child module under ``name`` (like assigning it as an attribute)."""
+        """Register a child module under ``name`` (like assigning it as an attribute).
+
+        >>> import nn
+        >>> m = nn.Module()
+        >>> m.add_module("fc", nn.Linear(2, 2))
+        >>> [n for n, _ in m.named_children()]
+        ['fc']
+        """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
         self._modules[name] = module
@@ -295,7 +313,12 @@ class Module:
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """``(name, module)`` for the direct children."""
+        """``(name, module)`` for the direct children.
+
+        >>> import nn
+        >>> [n for n, _ in nn.Sequential(nn.Linear(2, 2), nn.ReLU()).named_children()]
+        ['0', '1']
+        """
         seen = set()
         for name, child in self._modules.items():
             if child is not None and id(child) not in seen:
@@ -342,16 +365,35 @@ class Module:
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, ag.Tensor]]:
-        """``(dotted name, buffer)`` pairs in registration order."""
+        """``(dotted name, buffer)`` pairs in registration order.
+
+        >>> import nn
+        >>> [n for n, _ in nn.Sequential(nn.BatchNorm1d(2)).named_buffers()]
+        ['0.running_mean', '0.running_var', '0.num_batches_tracked']
+        """
         yield from self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[ag.Tensor]:
-        """The buffers (e.g. BatchNorm's running statistics)."""
+        """The buffers (e.g. BatchNorm's running statistics).
+
+        >>> import nn
+        >>> len(list(nn.BatchNorm2d(3).buffers()))
+        3
+        """
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
-        """Call ``fn`` on every submodule (children first) and on self; returns self."""
+        """Call ``fn`` on every submodule (children first) and on self; returns self.
+
+        >>> import nn
+        >>> def init_weights(m):
+        ...     if isinstance(m, nn.Linear):
+        ...         nn.init.zeros_(m.weight)
+        >>> model = nn.MLP([2, 4, 1]).apply(init_weights)
+        >>> float(abs(model[0].weight.data).sum())
+        0.0
+        """
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -381,7 +423,12 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Set ``requires_grad`` on every parameter (freeze with False); returns self."""
+        """Set ``requires_grad`` on every parameter (freeze with False); returns self.
+
+        >>> import nn
+        >>> any(p.requires_grad for p in nn.Linear(2, 2).requires_grad_(False).parameters())
+        False
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self

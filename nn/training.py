@@ -40,7 +40,13 @@ _BUILTIN_METRICS: dict[str, Callable[[Any, Any], float]] = {"accuracy": accuracy
 
 class History(dict):
     """What :func:`fit` returns: a dict of per-epoch lists (``loss``, ``val_loss``, metrics,
-    ``lr``) plus ``stopped_early`` (None, or the reason training stopped)."""
+    ``lr``) plus ``stopped_early`` (None, or the reason training stopped).
+
+    >>> import nn
+    >>> h = nn.History(loss=[1.0, 0.5])
+    >>> h["loss"][-1], h.stopped_early
+    (0.5, None)
+    """
 
     stopped_early: str | None = None
 

@@ -15,7 +15,19 @@ __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "StepLR"]
 
 
 class LRScheduler:
-    """Base class: ``step()`` advances ``last_epoch`` and writes ``get_lr()`` into the groups."""
+    """Base class: ``step()`` advances ``last_epoch`` and writes ``get_lr()`` into the groups.
+
+    Subclasses implement ``get_lr()`` (the new lr of every group, given ``last_epoch``).
+
+    >>> import nn
+    >>> class Halve(nn.optim.lr_scheduler.LRScheduler):
+    ...     def get_lr(self):
+    ...         return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+    >>> opt = nn.optim.SGD(nn.Linear(1, 1).parameters(), lr=1.0)
+    >>> sched = Halve(opt)
+    >>> opt.step(); sched.step(); sched.get_last_lr()
+    [0.5]
+    """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):

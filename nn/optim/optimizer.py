@@ -26,6 +26,20 @@ class Optimizer:
     and per-group options overriding ``defaults``. ``step()`` updates every parameter whose
     ``grad`` is not None, in place (``p.data`` keeps its identity), under ``ag.no_grad()``.
     ``state`` maps each parameter to its state dict (momentum buffers, step counts, ...).
+    Subclasses implement ``_update(p, g, state, group)`` on the NumPy arrays.
+
+    >>> import numpy as np
+    >>> import nn
+    >>> class SignSGD(nn.optim.Optimizer):
+    ...     def __init__(self, params, lr=0.01):
+    ...         super().__init__(params, {"lr": lr})
+    ...     def _update(self, p, g, state, group):
+    ...         p -= group["lr"] * np.sign(g)
+    >>> w = nn.Parameter(np.array([1.0, -1.0]))
+    >>> w.grad = np.array([3.0, -0.5])
+    >>> SignSGD([w], lr=0.5).step()
+    >>> w.data
+    array([ 0.5, -0.5])
     """
 
     def __init__(self, params: Iterable, defaults: dict) -> None:
@@ -78,7 +92,15 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset gradients: to None (default) or to zeros in place."""
+        """Reset gradients: to None (default) or to zeros in place.
+
+        >>> import autograd_engine as ag
+        >>> import nn
+        >>> w = nn.Parameter(ag.Tensor([1.0]))
+        >>> opt = nn.optim.SGD([w], lr=0.1)
+        >>> (w * 2).sum().backward(); opt.zero_grad(); w.grad is None
+        True
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
