@@ -12,7 +12,11 @@ A workload module (``benchmarks/<name>.py``) defines:
 - ``LOSS_RTOL`` (how closely first-step losses must agree with the reference's),
 - optionally ``ops_per_step(inputs) -> int`` (then times are also reported per op),
   ``MODE = "memory"`` (peak RSS instead of time), and ``TARGET`` (the goal of BENCHMARKS.md for
-  our implementations: ``{"metric": "ratio" | "per_op_us", "vs": impl, "max": value, "text": ...}``).
+  our implementations: ``{"metric": "ratio" | "per_op_us", "vs": impl, "max": value, "text": ...}``)
+  and ``QUICK_SKIP`` (implementations too slow for ``--quick``).
+
+A step slower than the per-implementation cap (20 s, quick 4 s) is not repeated: the first step's
+time is its only sample (marked in the table).
 
 Timing: each implementation's worker is started once (fresh interpreter), runs its first step
 (the loss that is compared) and a warm-up step, then the workers are asked in turn, A B C A B C,
@@ -38,6 +42,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = {"rounds": 3, "budget": 0.12, "cap": 4.0, "mem_rounds": 1}
+THREADS = 0  # 0: leave the thread counts of NumPy's BLAS and PyTorch at their defaults
 FULL = {"rounds": 6, "budget": 0.4, "cap": 20.0, "mem_rounds": 2}
 
 
@@ -50,6 +55,8 @@ class Row:
     times: list[float] = field(default_factory=list)
     maxrss_kib: list[int] = field(default_factory=list)
     step_s: float = 0.0
+    gcheck: float | None = None
+    first_only: bool = False
 
     @property
     def value(self) -> float | None:
@@ -67,6 +74,9 @@ class Worker:
     def __init__(self, module: str, impl: str, inputs_path: str) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        if THREADS:  # pin BLAS / OpenMP (PyTorch) threads; default: the libraries' own choice
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                env[var] = str(THREADS)
         self.stderr = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks._worker", module, impl, inputs_path],
@@ -111,9 +121,10 @@ def _start(mod: ModuleType, impl: str, inputs_path: str, row: Row) -> Worker | N
         row.msg = ready.get("msg", "")
         w.proc.wait()
         return None
-    loss = ready["loss"]
-    row.loss = float(loss)
+    loss = float(ready["loss"])
+    row.loss = None if loss != loss else loss  # NaN: the implementation has no loss to compare
     row.step_s = ready["step_s"]
+    row.gcheck = ready.get("gcheck")
     return w
 
 
@@ -126,6 +137,8 @@ def run_workload(
     if rounds is not None:
         cfg["rounds"] = cfg["mem_rounds"] = rounds
     names = [n for n in mod.IMPLS if impls is None or n in impls]
+    if quick and impls is None:
+        names = [n for n in names if n not in getattr(mod, "QUICK_SKIP", ())]
     inputs = mod.make_inputs(**(sizes or {}))
     rows = {n: Row(n) for n in names}
     started = time.perf_counter()
@@ -152,11 +165,17 @@ def _measure_time(mod: ModuleType, names: list[str], rows: dict, path: str, cfg:
         plan = {}
         for n in workers:
             t = max(rows[n].step_s, 1e-7)
+            if t > cfg["cap"]:  # too slow to repeat: its first step (no warm-up) is the sample
+                rows[n].times.append(t)
+                rows[n].first_only = True
+                continue
             reps = max(1, min(2000, int(cfg["budget"] / t)))
             n_rounds = max(1, min(cfg["rounds"], int(cfg["cap"] / (t * reps))))
             plan[n] = (reps, n_rounds)
         for r in range(cfg["rounds"]):
             for n, w in workers.items():
+                if n not in plan:
+                    continue
                 reps, n_rounds = plan[n]
                 if r >= n_rounds:
                     continue
@@ -219,7 +238,7 @@ def _report(mod: ModuleType, rows: dict[str, Row], ops: int | None, out: Any) ->
     res: dict[str, Any] = {"workload": mod.NAME, "title": mod.TITLE, "reference": ref_name,
                            "memory": memory, "ops_per_step": ops, "rows": {}, "mismatches": []}
     for r in rows.values():
-        entry: dict[str, Any] = {"status": r.status, "msg": r.msg, "loss": r.loss}
+        entry: dict[str, Any] = {"status": r.status, "msg": r.msg, "loss": r.loss, "gcheck": r.gcheck}
         res["rows"][r.impl] = entry
         if r.status != "ready" or r.value is None:
             label = "not installed / not available" if r.status == "unavailable" else "FAILED"
@@ -249,15 +268,26 @@ def _report(mod: ModuleType, rows: dict[str, Row], ops: int | None, out: Any) ->
                     f"{mod.NAME}: {r.impl}'s first-step loss {r.loss:.10g} differs from "
                     f"{ref_name_loss}'s {ref_loss:.10g} (relative {rel:.2e} > {mod.LOSS_RTOL:g})"
                 )
+        ref_g = ref.gcheck if ref is not None else None
+        if r.gcheck is not None and ref_g is not None:
+            rel = abs(r.gcheck - ref_g) / max(abs(ref_g), 1e-30)
+            if not rel <= mod.LOSS_RTOL * 10:
+                loss_txt += "  <-- GRADIENT MISMATCH"
+                res["mismatches"].append(
+                    f"{mod.NAME}: {r.impl}'s gradient checksum {r.gcheck:.10g} differs from "
+                    f"{ref_name}'s {ref_g:.10g} (relative {rel:.2e} > {mod.LOSS_RTOL * 10:g})"
+                )
         if not memory:
-            loss_txt += f"   (n={len(r.times)})"
+            note = ", first step only: slower than the cap" if r.first_only else ""
+            loss_txt += f"   (n={len(r.times)}{note})"
         out(line + "   " + loss_txt)
     if ops:
         out(f"  ({ops} ops per step)")
     for m in res["mismatches"]:
         out("  !!!!!!!! LOSS MISMATCH !!!!!!!! " + m)
     if not res["mismatches"]:
-        out(f"  losses agree (rtol {mod.LOSS_RTOL:g})")
+        checked = " and gradient checksums" if any(r.gcheck is not None for r in rows.values()) else ""
+        out(f"  first-step losses{checked} agree (rtol {mod.LOSS_RTOL:g})")
     target = getattr(mod, "TARGET", None)
     if target:
         res["target"] = _check_target(target, res, out)
@@ -294,9 +324,22 @@ def main_for(mod: ModuleType, argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, help="interleaved rounds (default 6, quick 3)")
     p.add_argument("--impls", help="comma-separated subset, e.g. numpy,ours,torch")
     p.add_argument("--json", help="also write the results to this file")
+    add_threads_option(p)
     a = p.parse_args(argv)
+    set_threads(a.threads)
     res = run_workload(mod, quick=a.quick, rounds=a.rounds,
                        impls=a.impls.split(",") if a.impls else None)
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=1))
     return 1 if res["mismatches"] else 0
+
+
+def add_threads_option(p: Any) -> None:
+    p.add_argument("--threads", type=int, default=0,
+                   help="BLAS/OpenMP threads per worker (default 0: the libraries' defaults); "
+                        "1 gives steadier ratios on a busy machine")
+
+
+def set_threads(n: int) -> None:
+    global THREADS
+    THREADS = n

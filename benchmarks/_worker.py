@@ -4,7 +4,8 @@ Protocol on stdin/stdout, one JSON object per line:
 
 - on start: load the inputs (an ``.npz`` written by the parent), call the implementation's
   setup, run the first step (its loss is checked against the reference) and, when it is quick,
-  one warm-up step; print ``{"status": "ready", "loss": ..., "step_s": ...}`` or
+  one warm-up step (a step returns the loss, or ``(loss, gradient checksum)``); print
+  ``{"status": "ready", "loss": ..., "step_s": ...}`` or
   ``{"status": "unavailable" | "error", "msg": ...}`` and exit. A setup raises
   ImportError when its library (or an op of our engine) is not available.
 - ``run N``: time N steps, print ``{"times": [...]}``.
@@ -32,6 +33,19 @@ def _emit(obj: dict) -> None:
     sys.stdout.flush()
 
 
+def peak_rss_kib() -> int:
+    """Peak RSS of this process in KiB: ``VmHWM`` (reset by exec, unlike ``ru_maxrss``, which a
+    child inherits from a bigger parent on Linux), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main(argv: list[str]) -> int:
     module_name, impl, inputs_path = argv
     mod = importlib.import_module(f"benchmarks.{module_name}")
@@ -40,7 +54,9 @@ def main(argv: list[str]) -> int:
     try:
         step = mod.IMPLS[impl](inputs)
         t0 = time.perf_counter()
-        loss = float(step())
+        first = step()
+        loss, gcheck = first if isinstance(first, tuple) else (first, None)
+        loss = float(loss)
         t = time.perf_counter() - t0
         if t < 1.0:  # warm-up step (caches, lazy imports, allocator)
             t0 = time.perf_counter()
@@ -53,7 +69,8 @@ def main(argv: list[str]) -> int:
         tb = traceback.format_exc(limit=3)
         _emit({"status": "error", "msg": f"{type(exc).__name__}: {str(exc)[:200]}", "tb": tb[-1500:]})
         return 0
-    _emit({"status": "ready", "loss": loss if math.isfinite(loss) else str(loss), "step_s": t})
+    _emit({"status": "ready", "loss": loss if math.isfinite(loss) else str(loss), "step_s": t,
+           "gcheck": None if gcheck is None else float(gcheck)})
 
     perf = time.perf_counter
     for line in sys.stdin:
@@ -69,7 +86,7 @@ def main(argv: list[str]) -> int:
             _emit({"times": times})
         elif cmd[0] == "quit":
             break
-    _emit({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
+    _emit({"maxrss_kib": peak_rss_kib()})
     return 0
 
 

@@ -3,7 +3,8 @@
 ``y = x; repeat: y = y * a; y = y + b; y = tanh(y)`` for 1000 ops, then ``y.sum()`` and backward
 to ``x`` (``a`` and ``b`` are constants that need no gradient). Shape (8,) measures the per-op
 overhead of the engine; ``op_overhead_256.py`` runs the same on (256, 256), float32 both.
-Reported per op: step time / 1000.
+Reported per op: step time / 1000. Each step also returns the sum of ``x``'s gradient, compared
+across implementations like the loss.
 
 Run: ``python3 -m benchmarks.op_overhead [--quick]``.
 """
@@ -71,7 +72,7 @@ def setup_numpy(inp: dict):
             elif m == 2:
                 t = saved.pop()
                 g = g * (1 - t * t)
-        return float(loss)
+        return float(loss), float(g.sum())
 
     return step
 
@@ -86,8 +87,9 @@ def setup_ours(inp: dict):
     def step() -> float:
         loss = _chain(x, a, b, ag.tanh, n_ops).sum()
         loss.backward()
+        gsum = float(x.grad.data.sum())
         x.grad = None
-        return loss.item()
+        return loss.item(), gsum
 
     return step
 
@@ -102,8 +104,9 @@ def setup_torch(inp: dict):
     def step() -> float:
         loss = _chain(x, a, b, torch.tanh, n_ops).sum()
         loss.backward()
+        gsum = x.grad.sum().item()
         x.grad = None
-        return loss.item()
+        return loss.item(), gsum
 
     return step
 
@@ -117,8 +120,8 @@ def setup_autograd(inp: dict):
     vg = value_and_grad(lambda x: anp.sum(_chain(x, a, b, anp.tanh, n_ops)))
 
     def step() -> float:
-        loss, _ = vg(x)
-        return float(loss)
+        loss, g = vg(x)
+        return float(loss), float(g.sum())
 
     return step
 
@@ -133,9 +136,9 @@ def setup_mygrad(inp: dict):
     def step() -> float:
         loss = mg.sum(_chain(x, a, b, mg.tanh, n_ops))
         loss.backward()
-        value = loss.item()
+        value, gsum = loss.item(), float(x.grad.sum())
         loss.null_grad()
-        return value
+        return value, gsum
 
     return step
 

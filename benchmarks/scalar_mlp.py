@@ -1,7 +1,8 @@
 """scalar_mlp (vectorised): micrograd's demo with matrices, float64.
 
 micrograd's demo: MLP 2-16-16-1 (ReLU, linear output) on 100 two-moons points
-(``sklearn.datasets.make_moons(n_samples=100, noise=0.1, random_state=1)``, labels as ±1), SVM
+(``sklearn.datasets.make_moons(n_samples=100, noise=0.1, random_state=1)``, reproduced in NumPy
+below; labels as ±1), SVM
 max-margin loss ``mean(relu(1 - y * score))`` + ``1e-4 * sum(p**2)`` over all parameters,
 full-batch SGD. One repetition is one step (forward, loss, backward, update). Weights are drawn
 as micrograd draws them (uniform in [-1, 1], biases 0) from a fixed NumPy seed; the same arrays
@@ -24,16 +25,24 @@ ALPHA = 1e-4
 SIZES = (2, 16, 16, 1)
 
 
-def make_inputs(n_samples: int = 100, sizes: tuple = SIZES, seed: int = 1337) -> dict:
-    try:
-        from sklearn.datasets import make_moons
+def make_moons(n_samples: int = 100, noise: float = 0.1, random_state: int = 1):
+    """``sklearn.datasets.make_moons(n_samples, noise=noise, random_state=random_state)``, in
+    NumPy: the same arrays (checked against scikit-learn 1.9), without importing scikit-learn."""
+    rs = np.random.RandomState(random_state)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    x = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1),
+                        np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1)])
+    y = np.concatenate([np.zeros(n_out, int), np.ones(n_in, int)])
+    order = np.arange(n_samples)
+    rs.shuffle(order)
+    x, y = x[order], y[order]
+    return x + rs.normal(scale=noise, size=x.shape), y
 
-        x, y = make_moons(n_samples=n_samples, noise=0.1, random_state=1)
-    except ImportError:  # same shape of problem without scikit-learn (the numbers differ)
-        r = np.random.default_rng(1)
-        t = r.uniform(0, np.pi, n_samples)
-        y = np.arange(n_samples) % 2
-        x = np.stack([np.cos(t) + y, np.sin(t) * (1 - 2 * y) - 0.5 * y], 1) + r.normal(0, 0.1, (n_samples, 2))
+
+def make_inputs(n_samples: int = 100, sizes: tuple = SIZES, seed: int = 1337) -> dict:
+    x, y = make_moons(n_samples=n_samples, noise=0.1, random_state=1)
     inp = {"x": x.astype(np.float64), "y": (y * 2 - 1).astype(np.float64)}
     rng = np.random.default_rng(seed)
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
