@@ -1,8 +1,9 @@
-"""Gradient checking for users' own property tests: ``gradcheck`` and ``gradgradcheck``.
+"""Gradient checking for users' own property tests: ``gradcheck``, ``gradgradcheck``, ``check_function``.
 
-Both compare the engine's gradients with central differences in float64, contracted with a random
-upstream gradient (a fixed ``.sum()`` can hide wrong rules). Hypothesis strategies for inputs live in
-:mod:`autograd_engine.testing.strategies`.
+The checks compare the engine's gradients with central differences in float64, contracted with a
+random upstream gradient (a fixed ``.sum()`` can hide wrong rules). Hypothesis strategies for inputs
+live in :mod:`autograd_engine.testing.strategies`; ``check_function`` runs the checks over inputs
+drawn from them in one call.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..engine import grad as _grad
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
-__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
+__all__ = ["GradcheckError", "check_function", "gradcheck", "gradgradcheck"]
 
 
 class GradcheckError(AssertionError):
@@ -163,3 +164,130 @@ def gradgradcheck(
     if not idx:
         return True
     return gradcheck(vjp, list(inputs) + vs, eps=eps, atol=atol, rtol=rtol, seed=seed + 2)
+
+
+def check_function(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    params: dict | None = None,
+    gradgrad: bool = False,
+    reference: Callable[..., Any] | None = None,
+    domain: Any = None,
+    max_examples: int | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> None:
+    """Property-test a custom op: ``gradcheck`` (and ``gradgradcheck``) over Hypothesis inputs.
+
+    ``fn`` is an :class:`autograd_engine.Function` subclass (called as ``fn.apply(*args,
+    **params)``) or any function of Tensors. Give one entry in ``inputs`` per positional argument:
+
+    * a shape (tuple of ints, or an int): float64 tensors of that shape that require grad, with
+      values from ``domain`` (a ``(low, high)`` pair or a ``strategies.Domain``; default
+      ``[-3, 3]``);
+    * a Hypothesis strategy, e.g. from :mod:`autograd_engine.testing.strategies`: drawn float
+      arrays become float64 tensors that require grad, drawn Tensors are used as they are;
+    * anything else (a number, an array, a Tensor): passed unchanged to every call.
+
+    ``reference`` (a NumPy function with the same signature) also checks the forward values.
+    Raises on the first failure, with Hypothesis' minimal falsifying example; returns None. Call it
+    from a plain test function (not from inside another ``@given`` test). ``max_examples`` defaults
+    to the active Hypothesis profile's.
+
+    >>> import numpy as np
+    >>> import autograd_engine as ag
+    >>> from autograd_engine.testing import GradcheckError, check_function
+    >>> class Cube(ag.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 3 * x * x
+    >>> check_function(Cube, (2, 3), gradgrad=True, reference=lambda x: x ** 3, max_examples=5)
+    >>> class WrongCube(Cube):
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * x * x
+    >>> try:
+    ...     check_function(WrongCube, (3,), max_examples=5)
+    ... except GradcheckError as e:
+    ...     print(str(e).splitlines()[0][:47])
+    gradcheck: gradient of input 0 (shape (3,)) dis
+    """
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from ..function import Function
+    from ..ops.registry import REALS
+    from .strategies import arrays
+
+    params = dict(params or {})
+    if isinstance(fn, type) and issubclass(fn, Function):
+        op = fn
+
+        def call(*args: Any) -> Any:
+            return op.apply(*args, **params)
+    elif callable(fn):
+
+        def call(*args: Any) -> Any:
+            return fn(*args, **params)
+    else:
+        raise TypeError(
+            f"check_function: fn must be a Function subclass or a callable, got {type(fn).__name__}"
+        )
+    if not inputs:
+        raise ValueError("check_function: pass one input spec (a shape or a strategy) per argument")
+    dom = REALS if domain is None else domain
+    specs = []
+    for spec in inputs:
+        if isinstance(spec, st.SearchStrategy):
+            specs.append(spec.map(_as_checked_input))
+        elif isinstance(spec, (int, np.integer)) or (
+                isinstance(spec, (tuple, list)) and all(isinstance(n, (int, np.integer)) for n in spec)):
+            shape = (int(spec),) if isinstance(spec, (int, np.integer)) else tuple(spec)
+            specs.append(arrays(shape, np.float64, dom).map(_as_checked_input))
+        else:
+            specs.append(st.just(spec))
+
+    name = getattr(fn, "__name__", "fn")
+    options = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+    if max_examples is not None:
+        options["max_examples"] = max_examples
+
+    @settings(**options)
+    @given(st.tuples(*specs))
+    def check(args: tuple) -> None:
+        out = call(*args)
+        outputs = _as_tuple(out)
+        if not all(isinstance(o, Tensor) for o in outputs):
+            raise GradcheckError(
+                f"check_function: {name} returned {type(out).__name__}; it must return a Tensor "
+                "or a tuple of Tensors"
+            )
+        if reference is not None:
+            plain = [a.data if isinstance(a, Tensor) else a for a in args]
+            expected = _as_tuple(reference(*plain, **params))
+            for k, (o, e) in enumerate(zip(outputs, expected)):
+                if not np.allclose(o.data, np.asarray(e), atol=atol, rtol=rtol, equal_nan=True):
+                    raise GradcheckError(
+                        f"check_function: output {k} of {name} differs from the reference:\n"
+                        f"got {o.data!r}\nexpected {np.asarray(e)!r}"
+                    )
+        if any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            gradcheck(call, list(args), eps=eps, atol=atol, rtol=rtol)
+            if gradgrad:
+                gradgradcheck(call, list(args), eps=eps, atol=atol, rtol=rtol)
+
+    check()
+
+
+def _as_checked_input(value: Any) -> Any:
+    """Drawn float arrays become float64 tensors requiring grad; the rest is used as drawn."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return Tensor(value.astype(np.float64), requires_grad=True)
+    return value
