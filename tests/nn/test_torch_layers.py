@@ -234,3 +234,17 @@ def test_default_init_statistics_match_torch():
     assert all(np.abs(p.data).max() <= 1 / 5 for p in lstm.parameters())
     emb = nn.Embedding(1000, 50)
     assert abs(emb.weight.data.std() - 1) < 0.02
+
+
+def test_torch_state_dict_saved_as_npz_loads_with_nn_load(tmp_path):
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3), torch.nn.ReLU(),
+                                 torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 4, 2))
+    theirs(torch.randn(4, 1, 6, 6))  # non-trivial running statistics
+    theirs.eval()
+    path = tmp_path / "from_torch.npz"
+    np.savez(path, **{k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(),
+                         nn.Linear(3 * 4 * 4, 2))
+    nn.load(path, ours).eval()
+    x = randn(2, 1, 6, 6).astype(np.float32)
+    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-5)
