@@ -10,9 +10,10 @@ sliding-window work:
 
 ``Unfold.backward`` is ``Fold`` and ``Fold.backward`` is ``Unfold``, so anything built on them is
 differentiable to any order. ``conv2d`` is ``Unfold`` + one matrix product per group (the reshape of
-the window view is the im2col copy), ``avg_pool2d`` is ``Unfold`` + a sum. ``max_pool2d`` gathers the
-argmax of each window; its gradient scatters ``grad`` to those positions (``PoolScatter``), whose own
-gradient gathers again (``PoolGather``).
+the window view is the im2col copy), ``avg_pool2d`` is ``Unfold`` + a sum. ``max_pool2d`` keeps a
+running maximum over the kernel offsets and the offset of each window's (first) maximum; its
+gradient scatters ``grad`` to those positions (``PoolScatter``), whose own gradient gathers again
+(``PoolGather``).
 
 Convention at kinks: ``max_pool2d`` sends the gradient of a window to the first maximal element in
 row-major window order (as PyTorch's CPU kernel does).
@@ -108,12 +109,13 @@ class Fold(Function):
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
         N, C, H, W = shape
         ho, wo = cols.shape[-2:]
-        out = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
+        # Accumulate in the layout of cols, (C, N, H, W), and hand out the (N, C, H, W) view.
+        out = np.zeros((C, N, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
         for i in range(kh):  # a loop over kernel offsets; each step covers every pixel at once
             for j in range(kw):
                 out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
-                    j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, i, j].transpose(1, 0, 2, 3)
-        return out[:, :, ph:ph + H, pw:pw + W] if (ph or pw) else out
+                    j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, i, j]
+        return out[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx, grad):
@@ -230,30 +232,39 @@ def _pool_params(op: str, shape: tuple, kernel_size: Any, stride: Any, padding: 
     return kernel, stride, padding, out
 
 
+def _offsets(kernel: Pair, stride: Pair, out_hw: tuple[int, int]):
+    """For each kernel offset ``k = i * kw + j``: the (rows, cols) slices of the padded input that
+    the offset covers in every window at once."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield i * kw + j, slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)
+
+
 class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
-        N, C, H, W = x.shape
-        (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
         xp = _pad_hw(x, padding, -np.inf)
-        win = _windows(xp, kernel, stride, (1, 1))  # (N, C, H', W', kh, kw)
-        ho, wo = win.shape[2:4]
-        flat = win.reshape(N, C, ho, wo, kh * kw)  # one copy of the windows
-        arg = flat.argmax(axis=-1)
-        out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-        # Position of each window's maximum in the unpadded input, flattened.
-        rows = (np.arange(ho) * sh)[:, None] + arg // kw - ph
-        cols = (np.arange(wo) * sw)[None, :] + arg % kw - pw
-        valid = None
-        if ph or pw:
-            inside = (rows >= 0) & (rows < H) & (cols >= 0) & (cols < W)
-            if not inside.all():  # a window of -inf inputs whose first maximum is padding
-                valid = inside
-                rows, cols = np.clip(rows, 0, H - 1), np.clip(cols, 0, W - 1)
-        base = (np.arange(N * C) * (H * W)).reshape(N, C, 1, 1)
-        # Windows that do not overlap hit each position at most once: plain assignment scatters.
-        ctx.where = {"idx": base + rows * W + cols, "valid": valid, "shape": x.shape,
-                     "unique": sh >= kh and sw >= kw and valid is None}
+        out_hw = _check_window("max_pool2d", x.shape, kernel, stride, padding, (1, 1))
+        # Running maximum over the kernel offsets (vectorised over all windows); ``arg`` keeps the
+        # offset of the first maximum. Arithmetic instead of masked copies: those are much slower.
+        out = arg = None
+        offsets = list(_offsets(kernel, stride, out_hw))
+        for k, rows, cols in offsets:
+            v = xp[:, :, rows, cols]
+            if out is None:
+                out = v.copy()
+                arg = np.zeros(out.shape, dtype=np.int8 if len(offsets) < 128 else np.int64)
+                continue
+            better = v > out
+            np.maximum(out, v, out=out)
+            arg += better * (k - arg)
+        nan = np.isnan(out)
+        if nan.any():  # NaN wins, and the first NaN of a window takes the gradient (PyTorch)
+            for k, rows, cols in reversed(offsets):
+                arg[nan & np.isnan(xp[:, :, rows, cols])] = k
+        ctx.where = {"arg": arg, "shape": x.shape, "kernel": kernel, "stride": stride,
+                     "padding": padding}
         return out
 
     @staticmethod
@@ -262,18 +273,23 @@ class MaxPool2d(Function):
 
 
 class PoolScatter(Function):
-    """Add ``grad`` into zeros of ``shape`` at the flat positions ``idx`` (where ``valid``)."""
+    """Into zeros of ``shape``, add each window's ``grad`` at the kernel offset ``arg`` of it."""
 
     @staticmethod
-    def forward(ctx, grad, *, idx, valid, shape, unique):
-        ctx.where = {"idx": idx, "valid": valid, "shape": shape, "unique": unique}
-        out = np.zeros(int(np.prod(shape)), dtype=grad.dtype)
-        g = grad if valid is None else np.where(valid, grad, 0)
-        if unique:
-            out[idx.ravel()] = g.ravel()
-        else:
-            np.add.at(out, idx.ravel(), g.ravel())
-        return out.reshape(shape)
+    def forward(ctx, grad, *, arg, shape, kernel, stride, padding):
+        ctx.where = {"arg": arg, "shape": shape, "kernel": kernel, "stride": stride,
+                     "padding": padding}
+        (ph, pw), (N, C, H, W) = padding, shape
+        out = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=grad.dtype)
+        disjoint = stride[0] >= kernel[0] and stride[1] >= kernel[1]  # windows do not overlap
+        for k, rows, cols in _offsets(kernel, stride, arg.shape[2:]):
+            # grad * mask, not np.where: several times faster (a NaN in grad would spread over
+            # its window, but then the gradient is NaN anyway)
+            if disjoint:
+                np.multiply(grad, arg == k, out=out[:, :, rows, cols])
+            else:
+                out[:, :, rows, cols] += grad * (arg == k)
+        return out[:, :, ph:ph + H, pw:pw + W] if (ph or pw) else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -281,13 +297,17 @@ class PoolScatter(Function):
 
 
 class PoolGather(Function):
-    """``x.ravel()[idx]`` (zero where not ``valid``): the adjoint of :class:`PoolScatter`."""
+    """Each window's element at kernel offset ``arg``: the adjoint of :class:`PoolScatter`."""
 
     @staticmethod
-    def forward(ctx, x, *, idx, valid, shape, unique):
-        ctx.where = {"idx": idx, "valid": valid, "shape": shape, "unique": unique}
-        out = x.reshape(-1)[idx]
-        return out if valid is None else np.where(valid, out, 0)
+    def forward(ctx, x, *, arg, shape, kernel, stride, padding):
+        ctx.where = {"arg": arg, "shape": shape, "kernel": kernel, "stride": stride,
+                     "padding": padding}
+        xp = _pad_hw(x, padding, 0)
+        out = np.zeros(arg.shape, dtype=x.dtype)
+        for k, rows, cols in _offsets(kernel, stride, arg.shape[2:]):
+            np.copyto(out, xp[:, :, rows, cols], where=arg == k)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
