@@ -255,7 +255,8 @@ def check_function(
             specs.append(st.just(spec))
 
     name = getattr(fn, "__name__", "fn")
-    options = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+    suppressed = [*settings().suppress_health_check, HealthCheck.too_slow]  # keep the profile's
+    options = {"deadline": None, "suppress_health_check": suppressed}
     if max_examples is not None:
         options["max_examples"] = max_examples
 
