@@ -172,6 +172,25 @@ def test_earlier_consumers_keep_the_old_value():
     np.testing.assert_allclose(c.data, 2.0)  # while recording, views keep their (old) value
 
 
+def test_consumers_found_through_containers_and_loops_stay_correct():
+    x = T([1.0, 2.0], requires_grad=True)
+    ys = [x * 2]
+    z = ys[0] + 1
+    ys[0] *= 3
+    (ys[0] + z).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [8.0, 8.0])
+    x.grad = None
+    out = ag.zeros((4, 2))
+    for i in range(4):
+        out[i] = x * i
+        out[i] += out[max(i - 1, 0)]
+    out.sum().backward()
+    ref = np.zeros(4)
+    for i in range(4):
+        ref[i] = i + ref[max(i - 1, 0)] if i else 0.0
+    np.testing.assert_allclose(x.grad.data, [ref.sum()] * 2)
+
+
 def test_self_referencing_updates():
     x = T([1.0, 2.0], requires_grad=True)
     y = x * 1
