@@ -122,16 +122,18 @@ viz.draw_graph(to)
 # ## Gradients add up when a value is used twice
 #
 # If a value feeds two operations, its gradient is the **sum** of what comes back along both paths
-# (the multivariable chain rule). `y = a*a + a` has `dy/da = 2a + 1`: at `a = 3` that is 7.
-# Getting this right is the classic bug in hand-written autodiff; the engine accumulates every
-# path before passing a gradient on.
+# (the multivariable chain rule). In `y = a*b + a`, `a` reaches `y` through the product (local
+# derivative `b`) and directly (local derivative 1), so `dy/da = b + 1`: at `a = 3, b = −2` that
+# is −1. Getting this right is the classic bug in hand-written autodiff; the engine adds up every
+# path before passing a gradient on. In the graph, the two arrows leaving `a` are the two paths.
 
 # %%
 a = ag.Tensor(3.0, requires_grad=True, name="a")
-y = a * a + a
+b = ag.Tensor(-2.0, requires_grad=True, name="b")
+y = a * b + a
 y.name = "y"
 y.backward()
-print("dy/da =", a.grad.item())
+print("dy/da =", a.grad.item(), "  dy/db =", b.grad.item())
 viz.draw_graph(y)
 
 # %% [markdown]

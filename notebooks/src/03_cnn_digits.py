@@ -33,11 +33,12 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random
                                                     stratify=y)
 print("train", X_train.shape, " test", X_test.shape)
 
-fig, axes = plt.subplots(1, 10, figsize=(8, 1.1))
+fig, axes = plt.subplots(1, 10, figsize=(8, 1.2))
 for ax, img, label in zip(axes, X_train, y_train):
     ax.imshow(img[0], cmap="gray_r")
-    ax.set_title(str(label), fontsize=9)
+    ax.set_title(f"label {label}", fontsize=9)
     ax.axis("off")
+fig.tight_layout(pad=0.3)
 plt.show()
 
 # %% [markdown]
