@@ -84,11 +84,10 @@ def _sublist_to_subscripts(args: tuple) -> tuple[str, list]:
                 )
         return "".join(out)
 
-    operands, subs = list(args[0::2]), [letters(s) for s in args[1::2]]
-    if len(args) % 2:  # no output sublist
-        return ",".join(subs), operands
-    operands = operands[: len(subs) - 1]
-    return ",".join(subs[:-1]) + "->" + subs[-1], operands
+    if len(args) % 2 == 0:  # operand, sublist, operand, sublist, ...: implicit output
+        return ",".join(letters(s) for s in args[1::2]), list(args[0::2])
+    terms = [letters(s) for s in args[1:-1:2]]
+    return ",".join(terms) + "->" + letters(args[-1]), list(args[0:-1:2])
 
 
 def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
