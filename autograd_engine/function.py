@@ -45,11 +45,18 @@ from .tensor import Tensor, _HookHandle
 _ARRAY_TYPES = (np.ndarray, np.generic)
 
 
+class _NeverNeeded(tuple):
+    """``needs_input_grad`` when nothing is recorded: False at every index."""
+
+    def __getitem__(self, index: Any) -> bool:  # type: ignore[override]
+        return False
+
+
 class _NoGradContext:
     """The ``ctx`` handed to ``forward`` when nothing is recorded: it accepts and forgets."""
 
     __slots__ = ()
-    needs_input_grad = ()
+    needs_input_grad = _NeverNeeded()
 
     def save_for_backward(self, *items: Any) -> None:
         pass

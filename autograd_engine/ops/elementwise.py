@@ -71,22 +71,28 @@ class Div(_Broadcasting):
     @staticmethod
     def forward(ctx, x, y):
         out = x / y
-        ctx.save_for_backward(y, out)
+        if ctx.needs_input_grad[1]:  # only y's gradient reads the output
+            ctx.save_for_backward(y, out)
+        else:
+            ctx.save_for_backward(y)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        y, out = ctx.saved_tensors
-        gx = grad / y
+        saved = ctx.saved_tensors
+        gx = grad / saved[0]
         # d(x/y)/dy = -x/y**2 = -(x/y)/y
-        return gx, (-gx * out if ctx.needs_input_grad[1] else None)
+        return gx, (-gx * saved[1] if ctx.needs_input_grad[1] else None)
 
 
 class Pow(_Broadcasting):
     @staticmethod
     def forward(ctx, x, y):
         out = x**y
-        ctx.save_for_backward(x, y, out)
+        if ctx.needs_input_grad[1]:  # only y's gradient reads the output
+            ctx.save_for_backward(x, y, out)
+        else:
+            ctx.save_for_backward(x, y)
         return out
 
     @staticmethod
