@@ -15,7 +15,7 @@ A workload module (``benchmarks/<name>.py``) defines:
   our implementations: ``{"metric": "ratio" | "per_op_us", "vs": impl, "max": value, "text": ...}``)
   and ``QUICK_SKIP`` (implementations too slow for ``--quick``).
 
-A step slower than the per-implementation cap (20 s, quick 4 s) is not repeated: the first step's
+A step slower than the per-implementation cap (12 s, quick 4 s) is not repeated: the first step's
 time is its only sample (marked in the table).
 
 Timing: each implementation's worker is started once (fresh interpreter), runs its first step
@@ -43,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = {"rounds": 3, "budget": 0.12, "cap": 4.0, "mem_rounds": 1}
 THREADS = 0  # 0: leave the thread counts of NumPy's BLAS and PyTorch at their defaults
-FULL = {"rounds": 6, "budget": 0.4, "cap": 20.0, "mem_rounds": 2}
+FULL = {"rounds": 5, "budget": 0.4, "cap": 12.0, "mem_rounds": 2}
 
 
 @dataclass
@@ -321,7 +321,7 @@ def main_for(mod: ModuleType, argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(description=f"benchmark {mod.NAME}: {mod.TITLE}")
     p.add_argument("--quick", action="store_true", help="fewer rounds and shorter batches")
-    p.add_argument("--rounds", type=int, help="interleaved rounds (default 6, quick 3)")
+    p.add_argument("--rounds", type=int, help="interleaved rounds (default 5, quick 3)")
     p.add_argument("--impls", help="comma-separated subset, e.g. numpy,ours,torch")
     p.add_argument("--json", help="also write the results to this file")
     add_threads_option(p)

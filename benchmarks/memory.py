@@ -1,8 +1,9 @@
 """memory: peak RSS of tensor_mlp at batch 1024, each implementation in a fresh process.
 
-Every implementation runs tensor_mlp (MLP 784-512-512-10, float32) at batch 1024 for three
-steps after its first one, alone in a new interpreter; the figure is the process's peak resident
-set size (``ru_maxrss``), which includes the interpreter, NumPy and whatever the library imports.
+Every implementation runs tensor_mlp (MLP 784-512-512-10, float32) at batch 1024, its first
+step, a warm-up step and three more, alone in a new interpreter; the figure is the process's peak
+resident set size (``VmHWM``), which includes the interpreter, NumPy and whatever the library
+imports.
 ``baseline`` is a process that only loads NumPy and the inputs (no steps): the floor.
 
 Run: ``python3 -m benchmarks.memory [--quick]``.
