@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .function import Function
+from .function import FREED, Function
 from .grad_mode import STATE
 from .tensor import Tensor
 
@@ -162,6 +162,7 @@ def _execute(
     # left on, it rescans the whole (large) graph again and again while backward allocates.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    anomaly = STATE.anomaly
     try:
         while ready:
             node = ready.pop()
@@ -178,12 +179,13 @@ def _execute(
                     input_grads = _call_multi_output(node, grads, capture_node, captured)
                 if type(input_grads) is not tuple or len(input_grads) != len(node.inputs):
                     input_grads = _check_grad_count(node, input_grads)
-                if STATE.anomaly:
+                if anomaly:
                     from .anomaly import check_backward
 
                     check_backward(node, input_grads)
             if not retain_graph and node._saved is not None:
-                node._release()
+                node._saved = FREED  # release saved arrays as soon as the node has run
+                node._out = None
             if input_grads is None:
                 input_grads = (None,) * len(node.inputs)
             for t, need, g in zip(node.inputs, node.needs_input_grad, input_grads):
@@ -196,6 +198,9 @@ def _execute(
                         g = _fit(g, t, node)
                     if fn is None:
                         _add_leaf(leaves, t, g)
+                    elif fn._n_outputs == 1:
+                        old = pending.get(fn)
+                        pending[fn] = g if old is None else _sum(old, g)
                     else:
                         _add_pending(pending, fn, t._output_nr, g)
                 if fn is not None:

@@ -43,6 +43,8 @@ from .grad_mode import STATE
 from .tensor import Tensor, _HookHandle
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
+# A unique marker (not the shared empty tuple): `_saved` of a node whose saved arrays were released.
+FREED: tuple = tuple([None])
 
 
 class _NeverNeeded(tuple):
@@ -94,7 +96,6 @@ class Function:
     _saved_versions: tuple | None = None  # None: every saved input was at version 0
     _n_outputs: int = 1
     _out_meta: tuple = ()
-    _freed: bool = False
     _hooks: dict | None = None
     _retained: dict | None = None
     _non_differentiable: tuple = ()
@@ -201,8 +202,8 @@ class Function:
     def saved_tensors(self) -> tuple:
         """What ``forward`` saved, as Tensors connected to the graph where possible."""
         saved = self._saved
-        if saved is None:
-            if self._freed:
+        if saved is None or saved is FREED:
+            if saved is FREED:
                 raise RuntimeError(
                     f"{self.name}: trying to backward through the graph a second time: its saved "
                     "tensors were freed after the first backward. Pass retain_graph=True to the "
@@ -241,12 +242,10 @@ class Function:
         """The op's name, for messages and ``viz`` (the class name)."""
         return type(self).__name__
 
-    def _release(self) -> None:
-        """Free what forward saved; called after backward unless ``retain_graph``."""
-        if self._saved is not None:
-            self._saved = None
-            self._out = None
-            self._freed = True
+    @property
+    def is_freed(self) -> bool:
+        """Whether backward already released what this node saved (see ``retain_graph``)."""
+        return self._saved is FREED
 
     # ----- hooks on non-leaf outputs (run by the engine when their gradient is final) -----
     def _add_hook(self, output_nr: int, hook: Callable) -> _HookHandle:

@@ -388,4 +388,4 @@ def test_saved_arrays_are_released_after_backward():
     y = x.exp()
     node = y.grad_fn
     y.sum().backward()
-    assert node._saved is None and node._out is None
+    assert node.is_freed and node._out is None
