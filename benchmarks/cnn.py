@@ -139,7 +139,8 @@ def setup_ours(inp: dict):
         loss.backward()
         gcheck = float(np.abs(w1.grad.data).sum())
         for p in params:
-            p.data -= LR * p.grad.data
+            d = p.data  # the array itself: `p.data -= ...` would go through the setter (a copy)
+            d -= LR * p.grad.data
             p.grad = None
         return loss.item(), gcheck
 

@@ -95,7 +95,8 @@ def setup_ours(inp: dict):
         loss = demo_loss(layers, params, xs, ys, ag.relu)
         loss.backward()
         for p in params:
-            p.data -= LR * p.grad.data
+            d = p.data  # the array itself: `p.data -= ...` would go through the setter (a copy)
+            d -= LR * p.grad.data
             p.grad = None
         return loss.item()
 

@@ -98,7 +98,8 @@ def setup_ours(inp: dict):
         loss = -ag.mean(logp[rows, y])
         loss.backward()
         for p in flat:
-            p.data -= LR * p.grad.data
+            d = p.data  # the array itself: `p.data -= ...` would go through the setter (a copy)
+            d -= LR * p.grad.data
             p.grad = None
         return loss.item()
 
