@@ -34,6 +34,8 @@ from ._graph import (
 )
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
+MAX_FANOUT = 8  # leaves used by more ops than this are drawn once per use
+BIG_GRAPH = 1200  # past this many drawn nodes, trade some layout quality for speed
 _OP_SYMBOLS = {
     "Add": "+", "Sub": "\u2212", "Mul": "\u00d7", "Div": "\u00f7", "Neg": "\u2212x", "Pow": "**",
     "MatMul": "@",
@@ -176,12 +178,9 @@ class Layout:
         self.g = g
         self.opts = opts
         self.notes: list[str] = []
-        self.node_by_id = {n.id: n for n in g.nodes()}
+        self.node_by_id: dict[str, Any] = {}  # filled only for collapse_repeated
         self.out_edges: dict[str, list[str]] = {}
         self.in_edges: dict[str, list[str]] = {}
-        for s, d, _ in g.edges:
-            self.out_edges.setdefault(s, []).append(d)
-            self.in_edges.setdefault(d, []).append(s)
         self.group: dict[str, Any] = {}  # graph node id -> Box or Hidden
         self.boxes: list[Box] = []
         self.hidden: Hidden | None = None
@@ -253,6 +252,10 @@ class Layout:
     def _repeated(self, grouping: dict) -> dict:
         """Merge runs of same-type sibling modules (layers.0, layers.1, ...) into one box each."""
         g = self.g
+        self.node_by_id = {n.id: n for n in g.nodes()}
+        for s, d, _ in g.edges:
+            self.out_edges.setdefault(s, []).append(d)
+            self.in_edges.setdefault(d, []).append(s)
         children: dict[tuple, list[tuple]] = {}
         for k in g.scopes:
             children.setdefault(k[:-1], []).append(k)
@@ -385,7 +388,8 @@ class Emitter:
     def _show(self, flag: bool | None, t: Tensor) -> bool:
         return (t.size == 1) if flag is None else bool(flag)
 
-    def value_stmt(self, v: ValueNode) -> str:
+    def value_stmt(self, v: ValueNode, node_id: str | None = None, uses: int = 0) -> str:
+        """The statement of value node ``v`` (or of its copy ``node_id``, one of ``uses``)."""
         t, opts = v.tensor, self.opts
         border, width = C.KIND_BORDER[v.kind]
         body_fill = "#ffffff"
@@ -395,6 +399,8 @@ class Emitter:
         fc = f'<FONT COLOR="{font}">' if font != "#000000" else ""
         fe = "</FONT>" if fc else ""
         tag = {OUTPUT: "output", PARAM: "param", LEAF: "input", CONSTANT: "data"}.get(v.kind, "")
+        if uses:
+            tag += f" (shared, {uses:,} uses)"
         title = f"<B>{html_text(v.name)}</B>" if v.name is not None else ""
         small = f'<FONT POINT-SIZE="8">{tag}</FONT>' if tag else ""
         head = title + (" " if title and small else "") + small
@@ -443,12 +449,13 @@ class Emitter:
                 sides = ' BORDER="1" SIDES="T"' if (i or head) else ""
                 parts.append(f"<TR><TD{sides}{span}>{fc}{c}{fe}</TD></TR>")
         parts.append("</TABLE>")
-        return (f"{v.id} [shape=plain, label=<{''.join(parts)}>, "
+        return (f"{node_id or v.id} [shape=plain, label=<{''.join(parts)}>, "
                 f"tooltip={quote(self.value_tooltip(v))}]")
 
     def value_tooltip(self, v: ValueNode) -> str:
         t = v.tensor
-        lines = [f"{v.name if v.name is not None else C.KIND_TEXT[v.kind]} ({C.KIND_TEXT[v.kind]})",
+        kind = C.KIND_TEXT[v.kind]
+        lines = [kind if v.name is None else f"{v.name} ({kind})",
                  f"shape {t.shape}, {t.dtype}"]
         if t.grad_fn is not None:
             lines.append(f"made by {t.grad_fn.name}")
@@ -592,9 +599,11 @@ class Emitter:
                "ranksep=0.35, newrank=true]\n",
                f"\tnode [fontname=\"{_FONT}\", fontsize=10]\n",
                "\tedge [color=\"#6c757d\", arrowsize=0.6]\n"]
-        if n_visible > 800:
-            # big graphs: cap Graphviz's crossing minimisation so that layout stays in seconds
-            out.append("\tgraph [mclimit=0.3, nslimit=2, nslimit1=2, searchsize=20, remincross=false]\n")
+        if n_visible > BIG_GRAPH:
+            # Big graphs: skip dot's network-simplex x placement (nslimit=0), which is quadratic
+            # on long chains in Graphviz 2.4x (a 5,000-node chain: ~1 s instead of ~1 min), and
+            # cap crossing minimisation. The layout is a little less straight.
+            out.append("\tgraph [nslimit=0, mclimit=0.5, remincross=false, searchsize=30]\n")
         title_rows = []
         if opts.title:
             title_rows.append(f"<B>{html_text(opts.title, 120)}</B>")
@@ -603,11 +612,29 @@ class Emitter:
             out.append("\tlabel=<" + "<BR ALIGN=\"LEFT\"/>".join(title_rows)
                        + "<BR ALIGN=\"LEFT\"/>>; labelloc=t; labeljust=l\n")
 
+        # edges between visible items (collapsed nodes stand for their members)
+        def target(node_id: str) -> str:
+            grp = lay.group.get(node_id)
+            return grp.id if grp is not None else node_id
+
+        edges: dict[tuple[str, str], None] = {}
+        for s, d, _ in g.edges:
+            s2, d2 = target(s), target(d)
+            if s2 != d2:
+                edges[(s2, d2)] = None
+        # A leaf feeding many ops (a weight shared by every step of a long chain) is drawn once
+        # per use: one node with a thousand long edges makes dot's layout take minutes.
+        fanout: dict[str, list[str]] = {}
+        for s2, d2 in edges:
+            fanout.setdefault(s2, []).append(d2)
+        proxied = {v.id for v in g.values if v.tensor.grad_fn is None and v.id not in lay.group
+                   and len(fanout.get(v.id, ())) > MAX_FANOUT}
+
         # placement: visible item -> cluster key
-        placed: dict[tuple, list[str]] = {}
-        stmts: list[tuple[int, tuple, str]] = []  # (order key, cluster, statement)
+        cluster_of: dict[str, tuple] = {}
+        stmts: list[tuple[str, tuple, str]] = []  # (id, cluster, statement)
         for n in sorted(g.nodes(), key=lambda n: -n.depth):
-            if n.id in lay.group:
+            if n.id in lay.group or n.id in proxied:
                 continue
             if isinstance(n, ValueNode):
                 stmt = self.value_stmt(n)
@@ -618,33 +645,35 @@ class Emitter:
             cluster = n.cluster
             if isinstance(n, ValueNode) and n.kind == OUTPUT:
                 cluster = self._outside_boxes(cluster)
-            stmts.append((-n.depth, cluster, stmt))
+            stmts.append((n.id, cluster, stmt))
+            cluster_of[n.id] = cluster
         for box in lay.boxes:
-            stmts.append((0, box.parent, self.box_stmt(box)))
+            stmts.append((box.id, box.parent, self.box_stmt(box)))
+            cluster_of[box.id] = box.parent
         if lay.hidden is not None:
-            stmts.append((0, (), self.hidden_stmt(lay.hidden)))
-        if not opts.cluster:
-            stmts = [(o, (), s) for o, _, s in stmts]
+            stmts.append((lay.hidden.id, (), self.hidden_stmt(lay.hidden)))
+            cluster_of[lay.hidden.id] = ()
+        proxy_edges = []
+        for v in g.values:
+            if v.id in proxied:
+                uses = fanout[v.id]
+                for k, d2 in enumerate(uses):
+                    pid = f"{v.id}_{k}"
+                    stmts.append((pid, cluster_of.get(d2, ()), self.value_stmt(v, pid, len(uses))))
+                    proxy_edges.append(f"\t{pid} -> {d2}\n")
+        placed: dict[tuple, list[str]] = {}
         for _, cluster, stmt in stmts:
-            placed.setdefault(cluster, []).append(stmt)
-
+            placed.setdefault(cluster if opts.cluster else (), []).append(stmt)
         for stmt in placed.pop((), []):
             out.append(f"\t{stmt}\n")
         out.extend(self._clusters(placed))
 
-        # edges between visible items
-        def target(node_id: str) -> str:
-            grp = lay.group.get(node_id)
-            return grp.id if grp is not None else node_id
-
-        seen: set = set()
-        for s, d, _ in g.edges:
-            s2, d2 = target(s), target(d)
-            if s2 == d2 or (s2, d2) in seen:
+        for s2, d2 in edges:
+            if s2 in proxied:
                 continue
-            seen.add((s2, d2))
             style = ' [style=dashed, color="#adb5bd"]' if s2.startswith("c") else ""
             out.append(f"\t{s2} -> {d2}{style}\n")
+        out.extend(proxy_edges)
         legend = opts.legend if opts.legend is not None else opts.color_by_grad
         if legend:
             out.append(f"\t{self.legend_stmt()}\n")

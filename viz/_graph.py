@@ -23,7 +23,7 @@ from autograd_engine import Tensor
 OUTPUT, PARAM, LEAF, CONSTANT, INTERMEDIATE = "output", "param", "leaf", "constant", "intermediate"
 
 
-@dataclass
+@dataclass(slots=True)
 class ValueNode:
     id: str
     tensor: Tensor
@@ -33,7 +33,7 @@ class ValueNode:
     depth: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class OpNode:
     id: str
     fn: Any
@@ -41,7 +41,7 @@ class OpNode:
     depth: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class ConstNode:
     """A non-Tensor input of an op (a Python number, an array): one node per use."""
 
@@ -89,17 +89,22 @@ def flatten_roots(roots: Iterable[Any]) -> list[Tensor]:
 
 def is_parameter(t: Any) -> bool:
     """Whether ``t`` is an ``nn.Parameter`` (by class name, so viz does not import nn)."""
-    return any(c.__name__ == "Parameter" for c in type(t).__mro__)
+    cls = type(t)
+    return cls is not Tensor and any(c.__name__ == "Parameter" for c in cls.__mro__)
 
 
 def _value_key(t: Tensor) -> Any:
     # One value node per (node, output) when the engine exposes output_nr, else per Tensor object:
     # outside saved_tensors (which viz does not walk) each output is one Tensor object anyway.
-    fn = t.grad_fn
-    nr = getattr(t, "output_nr", None)
-    if fn is not None and isinstance(nr, int):
-        return (id(fn), nr)
+    if _HAS_OUTPUT_NR:
+        fn = t.grad_fn
+        nr = t.output_nr
+        if fn is not None and isinstance(nr, int):
+            return (id(fn), nr)
     return id(t)
+
+
+_HAS_OUTPUT_NR = hasattr(Tensor, "output_nr")
 
 
 def named_params(params: Any) -> dict[int, str | None]:
