@@ -8,7 +8,7 @@ import numpy as np
 
 from .tensor import DEFAULT_DTYPE, Tensor
 
-_rng = np.random.default_rng()
+_rng: np.random.Generator | None = None  # made on first use: importing numpy.random costs memory
 
 
 def manual_seed(seed: int) -> None:
@@ -24,7 +24,15 @@ def manual_seed(seed: int) -> None:
 
 
 def default_generator() -> np.random.Generator:
-    """The generator that ``manual_seed`` seeds."""
+    """The generator that ``manual_seed`` seeds (unseeded until then).
+
+    >>> import autograd_engine as ag
+    >>> ag.default_generator().__class__.__name__
+    'Generator'
+    """
+    global _rng
+    if _rng is None:
+        _rng = np.random.default_rng()
     return _rng
 
 
@@ -145,7 +153,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
     >>> ag.randn(2, 3).shape
     (2, 3)
     """
-    g = rng or _rng
+    g = rng or default_generator()
     data = g.standard_normal(_shape(shape), dtype=np.dtype(dtype or DEFAULT_DTYPE))
     return _leaf(data, requires_grad)
 
@@ -158,7 +166,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
     >>> bool((ag.rand(4) < 1).all())
     True
     """
-    g = rng or _rng
+    g = rng or default_generator()
     return _leaf(g.random(_shape(shape), dtype=np.dtype(dtype or DEFAULT_DTYPE)), requires_grad)
 
 
@@ -170,5 +178,5 @@ def randint(low: int, high: int | None = None, size: Any = None,
     >>> ag.randint(0, 3, (5,)).dtype
     dtype('int64')
     """
-    g = rng or _rng
+    g = rng or default_generator()
     return Tensor._make(np.asarray(g.integers(low, high, size=size)))
