@@ -131,6 +131,7 @@ class Options:
     collapse_repeated: bool = False
     cluster: bool = True
     title: str | None = None
+    dpi: float | None = None
 
     def check(self) -> None:
         if self.rankdir not in RANKDIRS:
@@ -596,7 +597,7 @@ class Emitter:
         g, opts, lay = self.g, self.opts, self.layout
         n_visible = lay._visible_count(lay.group) + (1 if lay.hidden else 0)
         out = [f"\tgraph [rankdir={opts.rankdir}, fontname=\"{_FONT}\", fontsize=11, nodesep=0.25, "
-               "ranksep=0.35, newrank=true]\n",
+               "ranksep=0.35, newrank=true" + (f", dpi={float(opts.dpi):g}" if opts.dpi else "") + "]\n",
                f"\tnode [fontname=\"{_FONT}\", fontsize=10]\n",
                "\tedge [color=\"#6c757d\", arrowsize=0.6]\n"]
         if n_visible > BIG_GRAPH:

@@ -82,6 +82,11 @@ def to_dot(*roots: Any, **options: Any) -> str:
       ``layers.11``) into one box when nothing else lies between them.
     - ``cluster``: ``False`` draws no module boxes.
     - ``title``: a title above the graph.
+    - ``dpi``: resolution of PNG output (Graphviz's default is 96).
+
+    ``max_nodes`` counts the nodes of the graph; a leaf used by more than 8 ops (a weight shared
+    by every step of a long chain) is drawn as one small copy per use, which keeps Graphviz fast
+    and the picture local, and those copies are not counted.
 
     >>> import autograd_engine as ag, viz
     >>> a = ag.Tensor(2.0, requires_grad=True, name="a")
