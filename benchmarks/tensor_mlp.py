@@ -50,7 +50,8 @@ def setup_numpy(inp: dict):
         acts = [x]  # inputs of each layer (post-ReLU)
         h = x
         for i, (w, b) in enumerate(layers):
-            h = h @ w + b
+            h = h @ w
+            h += b
             if i < len(layers) - 1:
                 np.maximum(h, 0, out=h)
                 acts.append(h)
@@ -70,7 +71,8 @@ def setup_numpy(inp: dict):
             if i > 0:
                 g = g @ w.T
                 g *= a > 0  # ReLU: a is the ReLU output of the previous layer
-            w -= LR * dw
+            dw *= LR
+            w -= dw
             b -= LR * db
         return float(loss)
 
