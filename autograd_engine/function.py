@@ -87,6 +87,21 @@ class Function:
     any other array as a constant. Other state can be stored as attributes (``ctx.axis = axis``);
     ``forward`` must not read them back, because without recording ``ctx`` forgets everything.
     ``ctx.needs_input_grad[i]`` tells whether input ``i`` needs a gradient.
+
+    >>> import autograd_engine as ag
+    >>> class Cube(ag.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors  # the input Tensor: the rule is differentiable again
+    ...         return grad * 3 * x * x
+    >>> x = ag.Tensor(2.0, requires_grad=True)
+    >>> (g,) = ag.grad(Cube.apply(x), x, create_graph=True)
+    >>> g, ag.grad(g, x)[0]
+    (Tensor(12., grad_fn=<Mul>), Tensor(12.))
     """
 
     # Attributes every node sets live in slots (no per-node __dict__ unless an op stores extra
