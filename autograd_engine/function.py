@@ -277,6 +277,12 @@ class Function:
 
     def _wrap_output(self, data: Any, output_nr: int) -> Tensor:
         if data.dtype.kind != "f" or any(data is o for o in self._non_differentiable):
+            if data.dtype.kind == "O":
+                raise TypeError(
+                    f"{self.name}: the result has dtype object (an input was an object array or "
+                    "a non-numeric Python object), so no gradient can flow through it; pass "
+                    "numbers, numeric arrays or Tensors (e.g. np.asarray(a, dtype=np.float64))"
+                )
             return Tensor._make(data)  # never part of the graph
         return Tensor._make(data, self, output_nr)
 
@@ -290,7 +296,11 @@ class Function:
         msg = f"{cls.__name__}: {exc} (input shapes: {shapes})"
         if hint:
             msg += f"; {hint}"
-        return type(exc)(msg)
+        try:
+            return type(exc)(msg)
+        except TypeError:  # NumPy's own subclasses (e.g. UFuncTypeError) take other arguments
+            base = next(b for b in (IndexError, ValueError, TypeError) if isinstance(exc, b))
+            return base(msg)
 
     @classmethod
     def error_hint(cls, arrays: list, params: dict) -> str:

@@ -30,8 +30,19 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is not None:
         return np.array(data, dtype=dtype)
     if isinstance(data, (np.ndarray, np.generic)):
+        if data.dtype.kind not in "biufc":
+            raise TypeError(
+                f"Tensor: cannot make a numeric tensor from an array of dtype {data.dtype}; "
+                "convert it first, e.g. np.asarray(a, dtype=np.float64)"
+            )
         return np.array(data)
-    arr = np.array(data)
+    try:
+        arr = np.array(data)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(
+            f"Tensor: cannot make an array of this {type(data).__name__} ({exc}); nested lists "
+            "must be rectangular, every row of the same length"
+        ) from None
     if arr.dtype.kind in "iuf":  # Python ints and floats: the default float dtype
         arr = arr.astype(DEFAULT_DTYPE, copy=False)
     elif arr.dtype.kind not in "bc":

@@ -16,7 +16,12 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     """``axis`` (None, int, negative, tuple) as a sorted tuple of non-negative axes, or an error."""
     if axis is None:
         return tuple(range(ndim))
-    items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:  # not iterable, e.g. axis=1.0
+        raise TypeError(
+            f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}"
+        ) from None
     out = []
     for a in items:
         if not isinstance(a, (int, np.integer)):
@@ -29,7 +34,7 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
             )
         out.append(int(a) % ndim if ndim else 0)
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: repeated axis in {axis!r}")
+        raise ValueError(f"{op}: repeated axis in {axis!r}; list each axis once")
     return tuple(sorted(out))
 
 

@@ -22,16 +22,38 @@ from .registry import NONZERO, POSITIVE, REALS, Domain, register
 # Forwards use Python operators: on NumPy scalars (0-d tensors) they are ~10x faster than ufuncs.
 
 
+def _kind(a: Any) -> str:
+    """The NumPy dtype kind of an op argument ("O" when NumPy cannot make a plain array of it)."""
+    try:
+        return np.asarray(a).dtype.kind
+    except (ValueError, TypeError):
+        return "O"
+
+
 class _Broadcasting(Function):
     """Shared error hint for ops that broadcast their inputs."""
 
     @classmethod
     def error_hint(cls, arrays: list, params: dict) -> str:
+        kinds = [_kind(a) for a in arrays]
+        bad = [type(a).__name__ if not isinstance(a, (np.ndarray, np.generic)) else str(a.dtype)
+               for a, k in zip(arrays, kinds) if k not in "biuf"]
+        if bad:
+            return (
+                f"inputs must be numbers, numeric arrays or Tensors, got {', '.join(bad)}; convert "
+                "them first, e.g. np.asarray(a, dtype=np.float64)"
+            )
         shapes = [np.shape(a) for a in arrays]
-        return (
-            f"shapes {' and '.join(map(str, shapes))} do not broadcast: trailing dimensions must be "
-            "equal or 1; reshape an input (e.g. x.reshape(-1, 1)) or use expand_dims"
-        )
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            return (
+                f"shapes {' and '.join(map(str, shapes))} do not broadcast: trailing dimensions "
+                "must be equal or 1; reshape an input (e.g. x.reshape(-1, 1)) or use expand_dims"
+            )
+        if all(k in "biu" for k in kinds):
+            return "integer inputs: convert one to float first, e.g. x.astype(np.float64)"
+        return ""
 
 
 class Add(_Broadcasting):
@@ -558,6 +580,11 @@ class Minimum(_MaxMin):
 class Where(_Broadcasting):
     @staticmethod
     def forward(ctx, condition, x, y):
+        if _kind(condition) not in "biuf":
+            raise TypeError(
+                f"where: condition must be a boolean array or Tensor (e.g. x > 0), got "
+                f"{type(condition).__name__} of dtype {np.asarray(condition).dtype}"
+            )
         ctx.condition = condition = np.asarray(condition, dtype=bool)
         return np.where(condition, x, y)
 
@@ -666,7 +693,13 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
     >>> ag.Tensor([1.5]).astype(np.float32)
     Tensor([1.5], dtype=float32)
     """
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(
+            f"astype: {dtype!r} is not a NumPy dtype ({exc}); use e.g. np.float32, np.float64, "
+            "'float32' or np.int64"
+        ) from None
     if isinstance(x, Tensor) and x._data.dtype == dtype:
         return x
     return AsType.apply(x, dtype=dtype)

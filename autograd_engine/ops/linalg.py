@@ -41,6 +41,13 @@ class MatMul(Function):
 
     @classmethod
     def error_hint(cls, arrays, params):
+        bad = [type(v).__name__ if not isinstance(v, np.ndarray) else str(v.dtype)
+               for v in arrays if np.asarray(v).dtype.kind not in "biuf"]
+        if bad:
+            return (
+                f"inputs must be numeric arrays or Tensors, got {', '.join(bad)}; convert them "
+                "first, e.g. np.asarray(a, dtype=np.float64)"
+            )
         a, b = (np.shape(v) for v in arrays)
         if len(a) == 0 or len(b) == 0:
             return "matmul needs inputs with at least one dimension; use multiply for scalars"

@@ -40,9 +40,11 @@ class _Extreme(Function):
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), cls.__name__.lower())
-        if np.size(x) == 0:
+        if np.size(x) == 0 and any(np.shape(x)[a] == 0 for a in axes):
             raise ValueError(
-                f"{cls.__name__.lower()}: cannot reduce an empty input of shape {np.shape(x)}"
+                f"{cls.__name__.lower()}: cannot reduce an empty input of shape {np.shape(x)} "
+                f"over axis {axis!r}: the {cls.__name__.lower()} of no values is undefined (NumPy "
+                "raises too); check the input's shape, or reduce along a non-empty axis"
             )
         out = cls.reduce(x, axis=axes, keepdims=keepdims)
         ctx.axes, ctx.keepdims = axes, keepdims
@@ -106,6 +108,11 @@ class Std(Function):
     def forward(ctx, x, axis=None, ddof=0, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "std")
         n = int(np.prod([np.shape(x)[a] for a in axes], dtype=np.int64))
+        if n == 0:
+            raise ValueError(
+                f"std: cannot take the std of empty slices (input shape {np.shape(x)}, axis {axis!r}); "
+                "check the input's shape, or reduce along non-empty axes"
+            )
         if n - ddof <= 0:
             raise ValueError(
                 f"std: ddof={ddof} leaves no degrees of freedom for {n} values per slice; use a "
@@ -132,7 +139,7 @@ class LogSumExp(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "logsumexp")
         ctx.axes, ctx.keepdims = axes, keepdims
-        m = np.amax(x, axis=axes, keepdims=True)
+        m = np.amax(x, axis=axes, keepdims=True, initial=-np.inf)  # initial: empty slices give -inf
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
         if not keepdims:
@@ -152,7 +159,7 @@ class Softmax(Function):
     def forward(ctx, x, axis=-1):
         axes = normalize_axes(axis, np.ndim(x), "softmax")
         ctx.axes = axes
-        e = np.exp(x - np.amax(x, axis=axes, keepdims=True))
+        e = np.exp(x - np.amax(x, axis=axes, keepdims=True, initial=-np.inf))  # empty: empty
         out = e / np.sum(e, axis=axes, keepdims=True)
         ctx.save_for_backward(out)
         return out
@@ -168,7 +175,7 @@ class LogSoftmax(Function):
     def forward(ctx, x, axis=-1):
         axes = normalize_axes(axis, np.ndim(x), "log_softmax")
         ctx.axes = axes
-        shifted = x - np.amax(x, axis=axes, keepdims=True)
+        shifted = x - np.amax(x, axis=axes, keepdims=True, initial=-np.inf)
         out = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
         ctx.save_for_backward(out)
         return out
@@ -216,6 +223,11 @@ def var(x: TensorLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False)
     x = _tensor(x)
     axes = normalize_axes(axis, x.ndim, "var")
     n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    if n == 0:
+        raise ValueError(
+            f"var: cannot take the var of empty slices (input shape {x.shape}, axis {axis!r}); "
+            "check the input's shape, or reduce along non-empty axes"
+        )
     if n - ddof <= 0:
         raise ValueError(
             f"var: ddof={ddof} leaves no degrees of freedom for {n} values per slice; use a "

@@ -69,7 +69,21 @@ class GetItem(Function):
 
     @classmethod
     def error_hint(cls, arrays, params):
-        return f"index {params.get('index')!r} does not fit shape {np.shape(arrays[0])}"
+        index = params.get("index")
+        items = index if isinstance(index, tuple) else (index,)
+        floats = [i for i in items if isinstance(i, (float, np.floating))
+                  or (isinstance(i, np.ndarray) and i.dtype.kind not in "biu")]
+        if floats:
+            return (
+                f"index {index!r}: index arrays must be integer or boolean, got "
+                f"{', '.join(str(np.asarray(i).dtype) for i in floats)} (note that ag.Tensor([0, 1]) "
+                "is float64, as Python ints become floats); use np.array([0, 1]) or "
+                "idx.astype(np.int64)"
+            )
+        return (
+            f"index {index!r} does not fit shape {np.shape(arrays[0])}: integer indices must lie "
+            "in [-n, n-1] for an axis of size n, and a boolean mask must match the indexed axes"
+        )
 
 
 class IndexAdd(Function):
@@ -178,7 +192,15 @@ def expand_dims(x: TensorLike, axis: int | tuple[int, ...]) -> Tensor:
     (1, 2)
     """
     data = x._data if isinstance(x, Tensor) else np.asarray(x)
-    new_shape = np.expand_dims(np.empty(np.shape(data), dtype=bool), axis).shape
+    try:
+        new_shape = np.expand_dims(np.empty(np.shape(data), dtype=bool), axis).shape
+    except (ValueError, TypeError) as exc:  # AxisError is a ValueError
+        n = np.ndim(data) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+        raise type(exc)(
+            f"expand_dims: bad axis {axis!r} for an input of shape {np.shape(data)} ({exc}); "
+            f"axes refer to the result, which has {n} dimensions: use axes in [{-n}, {n - 1}], "
+            "each once"
+        ) from None
     return Reshape.apply(x, shape=new_shape)
 
 
