@@ -177,7 +177,7 @@ def _execute(
                     input_grads = node.backward(node, grads)  # staticmethod/classmethod of the op
                 else:
                     input_grads = _call_multi_output(node, grads, capture_node, captured)
-                if type(input_grads) is not tuple or len(input_grads) != len(node.inputs):
+                if type(input_grads) is not tuple or len(input_grads) != len(node.edges):
                     input_grads = _check_grad_count(node, input_grads)
                 if anomaly:
                     from .anomaly import check_backward
@@ -187,22 +187,21 @@ def _execute(
                 node._saved = FREED  # release saved arrays as soon as the node has run
                 node._out = None
             if input_grads is None:
-                input_grads = (None,) * len(node.inputs)
-            for t, need, g in zip(node.inputs, node.needs_input_grad, input_grads):
-                if not need:  # not a Tensor requiring grad then: no gradient, no producer node
+                input_grads = (None,) * len(node.edges)
+            for e, g in zip(node.edges, input_grads):
+                if e is None:  # an argument that gets no gradient
                     continue
-                fn = t._grad_fn
+                fn, k, shape, dtype = e  # producer and output_nr, or None and the leaf itself
                 if g is not None:
-                    if type(g) is not Tensor or g._data.shape != t._data.shape or \
-                            g._data.dtype != t._data.dtype:
-                        g = _fit(g, t, node)
+                    if type(g) is not Tensor or g._data.shape != shape or g._data.dtype != dtype:
+                        g = _fit(g, e, node)
                     if fn is None:
-                        _add_leaf(leaves, t, g)
+                        _add_leaf(leaves, k, g)
                     elif fn._n_outputs == 1:
                         old = pending.get(fn)
                         pending[fn] = g if old is None else _sum(old, g)
                     else:
-                        _add_pending(pending, fn, t._output_nr, g)
+                        _add_pending(pending, fn, k, g)
                 if fn is not None:
                     d = deps[fn] - 1
                     deps[fn] = d
@@ -234,9 +233,9 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
             stack.append(fn)
     while stack:
         node = stack.pop()
-        for t, need in zip(node.inputs, node.needs_input_grad):
-            if need:
-                fn = t._grad_fn
+        for e in node.edges:
+            if e is not None:
+                fn = e[0]
                 if fn is not None:
                     if fn in deps:
                         deps[fn] += 1
@@ -293,7 +292,7 @@ def _check_grad_count(node: Function, result: Any) -> tuple:
     """Accept a lone gradient or a list for convenience; explain a wrong count."""
     if type(result) is not tuple:
         result = tuple(result) if isinstance(result, list) else (result,)
-    n = len(node.inputs)
+    n = len(node.edges)
     if len(result) > n and all(r is None for r in result[n:]):
         result = result[:n]
     if len(result) != n:
@@ -305,9 +304,10 @@ def _check_grad_count(node: Function, result: Any) -> tuple:
     return result
 
 
-def _fit(g: Any, t: Tensor, node: Function) -> Tensor:
-    """Make ``g`` a Tensor of ``t``'s shape and dtype: sum broadcast axes, cast, or explain."""
-    i = next(k for k, a in enumerate(node.inputs) if a is t)
+def _fit(g: Any, edge: tuple, node: Function) -> Tensor:
+    """Make ``g`` a Tensor of the input's shape and dtype: sum broadcast axes, cast, or explain."""
+    i = next(k for k, e in enumerate(node.edges) if e is edge)
+    shape, dtype = edge[2], edge[3]
     if not isinstance(g, Tensor):
         if not isinstance(g, (np.ndarray, np.generic, int, float)):
             raise TypeError(
@@ -315,12 +315,10 @@ def _fit(g: Any, t: Tensor, node: Function) -> Tensor:
                 "return a Tensor (or an array) of the input's shape, or None"
             )
         g = Tensor._make(np.asarray(g))
-    gshape = g._data.shape
-    shape = t._data.shape
-    if gshape != shape:
+    if g._data.shape != shape:
         g = _unbroadcast(g, shape, node, i)
-    if g._data.dtype != t._data.dtype:
-        g = g.astype(t._data.dtype)
+    if g._data.dtype != dtype:
+        g = g.astype(dtype)
     return g
 
 

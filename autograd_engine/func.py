@@ -142,13 +142,15 @@ def _externally_differentiable(roots: Sequence[Any], internal: Sequence[Tensor])
         if id(node) in seen:
             continue
         seen.add(id(node))
-        for t in node.inputs:
-            if isinstance(t, Tensor) and t._requires_grad:
-                if t._grad_fn is None:
-                    if id(t) not in skip:
-                        return True
-                else:
-                    stack.append(t._grad_fn)
+        for edge in node.edges:
+            if edge is None:
+                continue
+            fn, leaf = edge[0], edge[1]
+            if fn is None:
+                if leaf._requires_grad and id(leaf) not in skip:
+                    return True
+            else:
+                stack.append(fn)
     return False
 
 

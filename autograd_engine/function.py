@@ -36,6 +36,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from typing import Any
+from weakref import ref as _weakref
 
 import numpy as np
 
@@ -106,7 +107,7 @@ class Function:
 
     # Attributes every node sets live in slots (no per-node __dict__ unless an op stores extra
     # state such as ``ctx.axes``); rarely set ones are class-level defaults.
-    __slots__ = ("inputs", "needs_input_grad", "_saved", "_out", "__dict__")
+    __slots__ = ("_inputs", "edges", "needs_input_grad", "_saved", "_out", "__dict__")
 
     _saved_versions: tuple | None = None  # None: every saved input was at version 0
     _n_outputs: int = 1
@@ -154,7 +155,7 @@ class Function:
     def _record(cls, args: tuple, arrays: list, needs: tuple, params: dict) -> Any:
         """``apply`` when the call must be recorded: the new instance is the node and the ctx."""
         ctx = _new(cls)
-        ctx.inputs = args
+        ctx._inputs = args  # strong while forward runs (save_for_backward matches against them)
         ctx.needs_input_grad = needs
         ctx._saved = ctx._out = None
         scope = STATE.scope
@@ -168,6 +169,7 @@ class Function:
             from .anomaly import check_forward
 
             check_forward(ctx, out)
+        ctx._link_inputs(args, needs)
 
         if type(out) is tuple:
             out = tuple([_to_data(o) for o in out])
@@ -188,10 +190,54 @@ class Function:
         t._requires_grad = True
         return t
 
+    def _link_inputs(self, args: tuple, needs: tuple) -> None:
+        """Record the graph edges and stop holding intermediate inputs.
+
+        An edge per positional argument: None when it gets no gradient, else ``(producer,
+        output_nr, shape, dtype)``, with ``producer`` None and the leaf Tensor in place of
+        ``output_nr`` for a leaf. Holding edges rather than input Tensors lets every intermediate
+        array that backward does not need die with its last user reference, as in PyTorch.
+        """
+        edges = []
+        kept = []
+        for a, need in zip(args, needs):
+            if need:
+                d = a._data
+                fn = a._grad_fn
+                if fn is None:
+                    edges.append((None, a, d.shape, d.dtype))
+                    kept.append(a)
+                else:
+                    edges.append((fn, a._output_nr, d.shape, d.dtype))
+                    # 0-d values cost nothing to keep and make scalar graphs fully inspectable
+                    kept.append(a if d.ndim == 0 else _weakref(a))
+            else:
+                edges.append(None)
+                kept.append(a)
+        self.edges = tuple(edges)
+        self._inputs = tuple(kept)
+
+    @property
+    def inputs(self) -> tuple:
+        """The positional arguments as given: Tensors and constants. Intermediate (non-leaf)
+        Tensors with more than zero dimensions are held weakly and read as None once nothing else
+        references them; the graph itself is ``next_functions``."""
+        return tuple([a() if type(a) is _weakref else a for a in self._inputs])
+
+    @property
+    def next_functions(self) -> tuple:
+        """Per positional argument: None if it gets no gradient, else ``(producer, output_nr,
+        shape, dtype)``, where ``producer`` is the node that made the input, or the leaf Tensor
+        itself (with ``output_nr`` 0)."""
+        return tuple([
+            None if e is None else (e[1], 0, e[2], e[3]) if e[0] is None else e
+            for e in self.edges
+        ])
+
     # ----- used by forward -----
     def save_for_backward(self, *items: Any) -> None:
         """Keep arrays (or Tensors) for ``backward``; read them back with ``saved_tensors``."""
-        inputs = self.inputs
+        inputs = self._inputs
         resolved = []
         bumped = False
         for item in items:
@@ -263,6 +309,21 @@ class Function:
         return self._saved is FREED
 
     # ----- hooks on non-leaf outputs (run by the engine when their gradient is final) -----
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None], output_nr: int = 0) -> _HookHandle:
+        """Call ``hook(grad)`` with the gradient of output ``output_nr`` once it is final, like
+        ``Tensor.register_hook`` on that output (which may no longer exist as a Tensor).
+
+        >>> import autograd_engine as ag
+        >>> x = ag.Tensor(1.0, requires_grad=True)
+        >>> seen = []
+        >>> h = (x * 3).tanh()
+        >>> _ = h.grad_fn.next_functions[0][0].register_hook(seen.append)  # the Mul node
+        >>> h.backward()
+        >>> round(seen[0].item(), 6)
+        0.009866
+        """
+        return self._add_hook(output_nr, hook)
+
     def _add_hook(self, output_nr: int, hook: Callable) -> _HookHandle:
         if self._hooks is None:
             self._hooks = {}

@@ -19,14 +19,11 @@ What happens to the data depends on whether the op is recorded for backward:
 * A **leaf that requires grad** cannot be modified in place while recording (the change could
   not be differentiated); under ``no_grad`` it can.
 
-Cost: an unrecorded in-place op is a NumPy ufunc with ``out=``. A recorded one on a tensor that is
-itself the result of recorded ops must find the earlier ops that used the tensor, to keep them on
-the old value. Nodes have no links to their consumers, so when the tensor has more references than
-one variable gives it (a consumer node's ``inputs`` is one of them), they are looked up with
-``gc.get_referrers``, which scans live objects (milliseconds in a big process). Plain patterns such
-as ``out[i] = v`` in a loop never scan. Version counters are per Tensor: modifying an array through
-another tensor that merely shares its memory (``detach()``, ``reshape``, basic indexing) is not
-detected.
+Cost: an unrecorded in-place op is a NumPy ufunc with ``out=``; a recorded one is the op itself.
+Ops recorded earlier need no fixing up: a node keeps edges to the producers of its inputs (taken
+when it was recorded), not the input Tensors, so rebasing a tensor does not change their history.
+Version counters are per Tensor: modifying an array through another tensor that merely shares its
+memory (``detach()``, ``reshape``, basic indexing) is not detected.
 
 >>> import autograd_engine as ag
 >>> x = ag.Tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -44,8 +41,6 @@ Tensor([1. , 1.8, 2.8], requires_grad=True)
 
 from __future__ import annotations
 
-import gc
-import sys
 from typing import Any
 
 import numpy as np
@@ -131,39 +126,11 @@ def _bump(t: Tensor) -> None:
     t._version = t._version + 1
 
 
-def _redirect_consumers(t: Tensor, old: Tensor) -> None:
-    """Make recorded ops that took ``t`` as an input take ``old`` (its value before the in-place
-    op) instead, so their gradients keep flowing into the old history.
-
-    Nodes keep their inputs in a tuple (``node.inputs``); find those tuples among ``t``'s
-    referrers, then their owners. Only called for recorded in-place ops on non-leaf tensors.
-    """
-    tuples = [r for r in gc.get_referrers(t) if type(r) is tuple]
-    if not tuples:
-        return
-    ids = {id(r) for r in tuples}
-    for owner in gc.get_referrers(*tuples):
-        if isinstance(owner, Function):
-            inputs = getattr(owner, "inputs", None)
-            if inputs is not None and id(inputs) in ids:
-                owner.inputs = tuple(old if a is t else a for a in inputs)
-        elif type(owner) is dict and "needs_input_grad" in owner:  # an instance __dict__ (<3.11)
-            inputs = owner.get("inputs")
-            if inputs is not None and id(inputs) in ids:
-                owner["inputs"] = tuple(old if a is t else a for a in inputs)
-
-
-# References to the target an in-place op sees when nothing but one variable holds the tensor,
-# per entry point (measured at import by ``_calibrate``). More references may be graph nodes
-# that used the tensor: only then are they searched for, so loops like ``out[i] = v`` stay cheap.
-_BASELINE: dict[str, int] = {}
-_CALIBRATING: list[str | None] = [None]
-
-
-def _rebase(t: Tensor, compute: Any, refs: int, path: str) -> None:
+def _rebase(t: Tensor, compute: Any) -> None:
     """Recorded in-place op: ``t`` becomes ``compute(old)``, where ``old`` carries t's history.
 
-    ``refs`` is ``sys.getrefcount(t)`` taken on entry of the in-place method ``path``.
+    Ops that used ``t`` before keep their edges to its old producer (edges are taken when an op is
+    recorded), so their gradients still flow into the old history.
     """
     old = Tensor._make(t._data, t._grad_fn, t._output_nr)
     old._requires_grad = t._requires_grad
@@ -171,10 +138,6 @@ def _rebase(t: Tensor, compute: Any, refs: int, path: str) -> None:
         old._version = t._version
     if t._name is not None:
         old._name = t._name
-    if _CALIBRATING[0] == path:
-        _BASELINE[path] = refs
-    elif t._grad_fn is not None and refs > _BASELINE.get(path, 0):
-        _redirect_consumers(t, old)
     new = compute(old)
     if new._data.dtype != t._data.dtype:
         new = new.astype(t._data.dtype)
@@ -204,7 +167,6 @@ def _binary_inplace(symbol: str, ufunc: np.ufunc, op_name: str, dunder: str) -> 
     fn = getattr(ops, op_name)
 
     def method(self: Tensor, other: Any) -> Tensor:
-        refs = sys.getrefcount(self)
         _check_leaf(self, op)
         other_is_tensor = isinstance(other, Tensor)
         value = other._data if other_is_tensor else other
@@ -222,7 +184,7 @@ def _binary_inplace(symbol: str, ufunc: np.ufunc, op_name: str, dunder: str) -> 
         recorded = STATE.enabled and (
             self._requires_grad or (other_is_tensor and other._requires_grad))
         if recorded:
-            _rebase(self, lambda old: fn(old, old if other is self else other), refs, "binary")
+            _rebase(self, lambda old: fn(old, old if other is self else other))
             return self
         arr = _writable(self)
         try:
@@ -242,7 +204,6 @@ def _binary_inplace(symbol: str, ufunc: np.ufunc, op_name: str, dunder: str) -> 
 
 def _setitem(self: Tensor, index: Any, value: Any) -> None:
     """``x[index] = value`` in place (see :mod:`autograd_engine.inplace`)."""
-    refs = sys.getrefcount(self)
     op = "x[index] = value"
     _check_leaf(self, op)
     index = _plain_index(index)
@@ -250,8 +211,7 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     recorded = STATE.enabled and (
         self._requires_grad or (value_is_tensor and value._requires_grad))
     if recorded:
-        _rebase(self, lambda old: SetItem.apply(old, old if value is self else value, index=index),
-                refs, "setitem")
+        _rebase(self, lambda old: SetItem.apply(old, old if value is self else value, index=index))
         return
     arr = _writable(self)
     try:
@@ -271,23 +231,3 @@ Tensor.__itruediv__ = _binary_inplace("/=", np.true_divide, "divide", "__itruedi
 Tensor.__ipow__ = _binary_inplace("**=", np.power, "power", "__ipow__")
 Tensor.__setitem__ = _setitem
 
-
-def _calibrate() -> None:
-    """Measure the reference count of a tensor held by one local variable only (see _BASELINE)."""
-    from .grad_mode import enable_grad
-
-    with enable_grad():
-        x = Tensor._make(np.zeros(1))
-        x._requires_grad = True
-        try:
-            _CALIBRATING[0] = "binary"
-            y = x * 1.0
-            y += 0.0
-            _CALIBRATING[0] = "setitem"
-            y = x * 1.0
-            y[0] = 0.0
-        finally:
-            _CALIBRATING[0] = None
-
-
-_calibrate()

@@ -169,6 +169,11 @@ class Tensor:
         return self._grad_fn
 
     @property
+    def output_nr(self) -> int:
+        """Which output of ``grad_fn`` this tensor is (0 for single-output ops and leaves)."""
+        return self._output_nr
+
+    @property
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded op (user-created, or made under no_grad)."""
         return self._grad_fn is None

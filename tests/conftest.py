@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "ci", max_examples=20, deadline=None, derandomize=True, print_blob=True,
+    "ci", max_examples=20, deadline=None, derandomize=True, print_blob=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(

@@ -406,6 +406,9 @@ class Emitter:
         small = f'<FONT POINT-SIZE="8">{tag}</FONT>' if tag else ""
         head = title + (" " if title and small else "") + small
         show_data, show_grad = self._show(opts.show_data, t), self._show(opts.show_grad, t)
+        freed = getattr(t, "freed", False)
+        if freed:  # an intermediate the engine did not keep: its value is unknown
+            show_data = False
         grad = t.grad
         cells: list[str] = []
         scalar = t.size == 1
@@ -424,6 +427,8 @@ class Emitter:
                 cells.append(_stats_html("data", t.data))
             if show_grad and grad is not None:
                 cells.append(_stats_html("grad", grad.data))
+        if freed and self._show(opts.show_data, t):
+            cells.append('<FONT POINT-SIZE="8">value not kept</FONT>')
         horizontal = scalar and opts.rankdir in ("LR", "RL")
         kind_fill = C.KIND_FILL[v.kind]
         if opts.color_by_grad and head:
@@ -460,7 +465,11 @@ class Emitter:
                  f"shape {t.shape}, {t.dtype}"]
         if t.grad_fn is not None:
             lines.append(f"made by {t.grad_fn.name}")
-        if t.size == 1:
+        if getattr(t, "freed", False):
+            lines.append("value not kept by the graph (nothing else referenced it)")
+            if t.grad is not None:
+                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(t.grad.data).items()))
+        elif t.size == 1:
             lines.append("data " + num(np.asarray(t.data).reshape(-1)[0]))
             if t.grad is not None:
                 lines.append("grad " + num(np.asarray(t.grad.data).reshape(-1)[0]))

@@ -1,21 +1,27 @@
 """Walk an autograd graph into a plain model of nodes, edges and scope clusters.
 
 Everything here goes through the engine's public surface only: ``Tensor.grad_fn``, ``.is_leaf``,
-``.requires_grad``, ``.name``, ``.grad``; ``node.name``, ``node.inputs``, ``node.scope``. The walk
+``.requires_grad``, ``.name``, ``.grad``; ``node.name``, ``node.inputs``, ``node.next_functions``,
+``node.scope``, ``node.register_hook``. The walk
 is a breadth-first loop over an explicit queue, so a 100k-deep chain costs memory, not recursion
 depth, and every node gets its shortest distance from the roots (used to truncate big graphs).
 
-The graph keeps a node's inputs but not its outputs. The value node drawn for an op's result is the
-Tensor object met in the walk (a root, or an input of a consumer): that is the real intermediate,
-including its ``.grad`` when ``retain_grad()`` was used.
+The graph keeps edges to each input's producer, not the input Tensors themselves: an intermediate
+that nothing else references is collected, and shows as a :class:`FreedValue` (shape and dtype,
+no value; its gradient if ``retain_grads`` ran). Otherwise the value node drawn for an op's result
+is the Tensor object met in the walk (a root, or an input of a consumer), including its ``.grad``
+when ``retain_grad()`` was used.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from autograd_engine import Tensor
 
@@ -91,6 +97,59 @@ def is_parameter(t: Any) -> bool:
     """Whether ``t`` is an ``nn.Parameter`` (by class name, so viz does not import nn)."""
     cls = type(t)
     return cls is not Tensor and any(c.__name__ == "Parameter" for c in cls.__mro__)
+
+
+class FreedValue:
+    """An op's input that the engine no longer holds: an intermediate Tensor nothing else
+    referenced, collected after its consumer was recorded (graphs keep edges, not values). Its
+    producer, shape and dtype are known, and its gradient if ``retain_grads`` ran; its value is not.
+    """
+
+    freed = True
+    requires_grad = True
+    name = None
+    data = None
+
+    def __init__(self, grad_fn: Any, output_nr: int, shape: tuple, dtype: Any) -> None:
+        self.grad_fn, self.output_nr, self.shape, self.dtype = grad_fn, output_nr, shape, dtype
+        self.ndim = len(shape)
+        self.size = int(np.prod(shape, dtype=np.int64))
+
+    @property
+    def grad(self) -> Any:
+        return retained_grad(self.grad_fn, self.output_nr)
+
+
+# Gradients of node outputs kept by ``retain_grads`` for values the engine did not keep.
+_RETAINED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def retained_grad(fn: Any, output_nr: int) -> Any:
+    return _RETAINED.get(fn, {}).get(output_nr)
+
+
+def retain_node_grad(fn: Any, output_nr: int) -> None:
+    """Keep the gradient of ``fn``'s output ``output_nr`` (for a value whose Tensor is gone)."""
+    slots = _RETAINED.get(fn)
+    if slots is None:
+        slots = _RETAINED[fn] = {}
+    if output_nr in slots:
+        return
+    slots[output_nr] = None
+
+    def keep(grad: Any, slots: dict = slots, k: int = output_nr) -> None:
+        slots[k] = grad.detach()
+
+    fn.register_hook(keep, output_nr)
+
+
+def graph_inputs(fn: Any) -> list:
+    """``fn``'s positional inputs, with a :class:`FreedValue` for intermediates the engine let go."""
+    inputs = list(fn.inputs)
+    for pos, edge in enumerate(fn.next_functions):
+        if inputs[pos] is None and edge is not None:
+            inputs[pos] = FreedValue(*edge)
+    return inputs
 
 
 def _value_key(t: Tensor) -> Any:
@@ -190,8 +249,8 @@ def build(roots: list[Tensor], params: Any = None, model: Any = None) -> Graph:
                     g.scopes[skey[:i]] = scope[i - 1]
             keep.append(scope)
             g.ops.append(OpNode(op_id, fn, skey, depth + 1))
-            for pos, inp in enumerate(fn.inputs):
-                if isinstance(inp, Tensor):
+            for pos, inp in enumerate(graph_inputs(fn)):
+                if isinstance(inp, (Tensor, FreedValue)):
                     pending_edges.append((_value_key(inp), op_id, pos))
                     queue.append((inp, depth + 2))
                     if inp.grad_fn is None:

@@ -15,10 +15,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from autograd_engine import Tensor
-
 from ._dot import dot_lines
-from ._graph import flatten_roots
+from ._graph import flatten_roots, graph_inputs, retain_node_grad
 
 FORMATS = ("svg", "png", "pdf")
 
@@ -198,9 +196,12 @@ def retain_grads(*roots: Any) -> int:
         if fn is None:
             continue
         if t.requires_grad:
-            t.retain_grad()
+            # At the node too: a Tensor alive now only because an op saved it dies with backward.
+            retain_node_grad(fn, t.output_nr)
+            if not getattr(t, "freed", False):
+                t.retain_grad()
             count += 1
         if id(fn) not in seen_fn:
             seen_fn.add(id(fn))
-            queue.extend(a for a in fn.inputs if isinstance(a, Tensor))
+            queue.extend(a for a in graph_inputs(fn) if hasattr(a, "grad_fn"))
     return count

@@ -73,28 +73,29 @@ __all__ = [
 ]
 
 
-def _binary(fn, reflected: bool = False):
+def _operator(fn, reflected: bool = False):
+    apply = fn.apply  # bound once, not looked up on every call
     if reflected:
         def method(self, other):
-            return fn.apply(other, self)
+            return apply(other, self)
     else:
         def method(self, other):
-            return fn.apply(self, other)
+            return apply(self, other)
     return method
 
 
-Tensor.__add__ = _binary(Add)
-Tensor.__radd__ = _binary(Add, reflected=True)
-Tensor.__sub__ = _binary(Sub)
-Tensor.__rsub__ = _binary(Sub, reflected=True)
-Tensor.__mul__ = _binary(Mul)
-Tensor.__rmul__ = _binary(Mul, reflected=True)
-Tensor.__truediv__ = _binary(Div)
-Tensor.__rtruediv__ = _binary(Div, reflected=True)
-Tensor.__pow__ = _binary(Pow)
-Tensor.__rpow__ = _binary(Pow, reflected=True)
-Tensor.__matmul__ = _binary(MatMul)
-Tensor.__rmatmul__ = _binary(MatMul, reflected=True)
+Tensor.__add__ = _operator(Add)
+Tensor.__radd__ = _operator(Add, reflected=True)
+Tensor.__sub__ = _operator(Sub)
+Tensor.__rsub__ = _operator(Sub, reflected=True)
+Tensor.__mul__ = _operator(Mul)
+Tensor.__rmul__ = _operator(Mul, reflected=True)
+Tensor.__truediv__ = _operator(Div)
+Tensor.__rtruediv__ = _operator(Div, reflected=True)
+Tensor.__pow__ = _operator(Pow)
+Tensor.__rpow__ = _operator(Pow, reflected=True)
+Tensor.__matmul__ = _operator(MatMul)
+Tensor.__rmatmul__ = _operator(MatMul, reflected=True)
 Tensor.__neg__ = lambda self: Neg.apply(self)
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = abs
