@@ -418,7 +418,13 @@ def _as_root_grad(gradient: Any, out: Tensor, where: str) -> Tensor:
             return gradient  # keep its graph: it may be differentiated against (create_graph)
         data = gradient._data
     else:
-        data = np.asarray(gradient, dtype=out.dtype)
+        try:
+            data = np.asarray(gradient, dtype=out.dtype)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(
+                f"{where}: gradient must be numeric data of the output's shape {out.shape}, got "
+                f"{type(gradient).__name__} that NumPy cannot convert to {out.dtype} ({exc})"
+            ) from exc
     if data.shape != out._data.shape:
         raise RuntimeError(
             f"{where}: gradient has shape {data.shape} but the output has shape {out.shape}; pass "

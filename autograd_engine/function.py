@@ -129,10 +129,16 @@ class Function:
     def apply(cls, *args: Any, **params: Any) -> Any:
         """Run the op on ``args`` and record it for backward when needed."""
         # The hottest code in the engine: keep it to list comprehensions and attribute reads.
-        arrays = [
-            a._data if isinstance(a, Tensor) else (np.asarray(a) if type(a) is list else a)
-            for a in args
-        ]
+        try:
+            arrays = [
+                a._data if isinstance(a, Tensor) else (np.asarray(a) if type(a) is list else a)
+                for a in args
+            ]
+        except ValueError as exc:  # a ragged nested list
+            raise ValueError(
+                f"{cls.__name__}: a list argument is not a rectangular array of numbers ({exc}); "
+                "pass equal-length nested lists or a NumPy array"
+            ) from exc
         if STATE.enabled:
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             if True in needs:

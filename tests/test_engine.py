@@ -389,3 +389,15 @@ def test_saved_arrays_are_released_after_backward():
     node = y.grad_fn
     y.sum().backward()
     assert node.is_freed and node._out is None
+
+
+def test_ragged_list_argument_is_explained():
+    x = Tensor([[1.0], [2.0]], requires_grad=True)
+    with pytest.raises(ValueError, match="Add: a list argument is not a rectangular array"):
+        x + [[1.0], [1.0, 2.0]]
+
+
+def test_non_numeric_backward_gradient_is_explained():
+    x = Tensor([[1.0], [2.0]], requires_grad=True)
+    with pytest.raises(TypeError, match=r"backward: gradient must be numeric.*\(2, 1\)"):
+        (x * 2).backward(np.array([["a"], ["b"]]))
