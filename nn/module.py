@@ -485,8 +485,10 @@ class Module:
         """Copy values from ``state_dict`` into the existing parameters and buffers, in place,
         cast to their dtypes (arrays, Tensors and ``torch.Tensor`` values are accepted).
 
-        Raises ``RuntimeError`` listing shape-mismatched keys (always) and missing/unexpected
-        keys (when ``strict``); nothing is modified when it raises. Returns
+        Raises ``TypeError`` naming every value that is not a real numeric or bool array (strings,
+        objects, complex values for a real parameter) and ``RuntimeError`` listing shape-mismatched
+        keys (always) and missing/unexpected keys (when ``strict``). Every value is checked before
+        anything is copied, so nothing is modified when it raises. Returns
         ``(missing_keys, unexpected_keys)``.
 
         >>> import nn
@@ -503,19 +505,25 @@ class Module:
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict.keys() if k not in targets]
         mismatched = []
+        bad_dtypes = []
         arrays = {}
         for key, target in targets.items():
             if key not in state_dict:
                 continue
             arr = _to_array(state_dict[key])
-            if arr.dtype == object:
-                raise TypeError(f"load_state_dict: value for '{key}' is an object array; only "
-                                "numeric arrays can be loaded")
-            if arr.shape != target.shape:
+            kind = arr.dtype.kind
+            if kind not in "biuf" and not (kind == "c" and target.dtype.kind == "c"):
+                fix = ("pass value.real if the imaginary part is meant to be dropped" if kind == "c"
+                       else "convert it with np.asarray(value, dtype=np.float64) if it holds numbers")
+                bad_dtypes.append(f"'{key}' has dtype {arr.dtype} and shape {arr.shape}; only real "
+                                  f"numeric or bool arrays can be cast to {target.dtype}: {fix}")
+            elif arr.shape != target.shape:
                 mismatched.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{arr.shape} from checkpoint, the shape in current model is "
                                   f"{target.shape}.")
             arrays[key] = arr
+        if bad_dtypes:
+            raise TypeError("load_state_dict: nothing was loaded:\n\t" + "\n\t".join(bad_dtypes))
         errors = []
         if strict and unexpected:
             errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)

@@ -8,8 +8,10 @@ holding object arrays or pickled data is refused, never executed.
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
+import zlib
 from collections import OrderedDict
 from typing import Any
 
@@ -25,6 +27,8 @@ __all__ = ["load", "save"]
 _FORMAT_KEY = "__nn_format__"
 _GROUPS_KEY = "__param_groups__"
 _MODULE, _OPTIMIZER, _ARRAYS = "nn.module.v1", "nn.optimizer.v1", "nn.arrays.v1"
+_DEFLATE_MAX_RATIO = 1032  # deflate never expands data by more than this factor
+_READ_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error, MemoryError)
 
 
 def _numeric(name: str, value: Any) -> np.ndarray:
@@ -97,11 +101,53 @@ def _read(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise ValueError(f"nn.load: {p} holds a single .npy array, not an .npz archive written by "
                          "nn.save")
     try:
+        archive_size = os.path.getsize(p)
+        for info in data.zip.infolist():
+            _check_member(p, data.zip, info, archive_size)
         return {k: data[k] for k in data.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except _Refused:
+        raise
+    except _READ_ERRORS as exc:
         raise _refuse(p, exc) from None
     finally:
         data.close()
+
+
+class _Refused(ValueError):
+    """A refusal whose message already says what is wrong (not wrapped again by ``_refuse``)."""
+
+
+def _check_member(p: str, z: zipfile.ZipFile, info: zipfile.ZipInfo, archive_size: int) -> None:
+    """Refuse a member that is not a ``.npy`` array, or whose header declares more data than the
+    member can hold, before NumPy allocates the array (a forged header could ask for terabytes)."""
+    name = info.filename
+    if not name.endswith(".npy"):
+        raise _Refused(f"nn.load: refusing to load {p}: member {name!r} is not a .npy array "
+                         "(a torch.save or other zip file?); only archives written by nn.save or "
+                         "np.savez are loaded, and nothing is ever unpickled")
+    with z.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"unsupported .npy format version {version} in member {name!r}")
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(f)
+        header_size = f.tell()
+    declared = math.prod(shape) * dtype.itemsize
+    # What the member can really hold: its stored bytes (at most the file's size), expanded by at
+    # most deflate's ratio, and never more than the uncompressed size the zip directory records.
+    stored = min(info.compress_size, archive_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        capacity = stored
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        capacity = stored * _DEFLATE_MAX_RATIO
+    else:
+        capacity = info.file_size
+    capacity = max(min(capacity, info.file_size) - header_size, 0)
+    if declared > capacity:
+        raise _Refused(f"nn.load: refusing to load {p}: member {name!r} declares a {dtype} array "
+                         f"of shape {shape} ({declared:,} bytes) but holds at most {capacity:,} "
+                         "bytes of data (a forged or corrupted header)")
 
 
 def _refuse(p: str, exc: Exception) -> ValueError:
