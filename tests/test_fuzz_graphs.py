@@ -420,7 +420,9 @@ class _Builder:
         args, kwargs = self.draw(ags.op_arguments(spec, np.float64))
 
         def connect(a: Any) -> Any:
-            if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            # Empty arrays stay constants: as graph nodes, later reductions would pick them up
+            # (the min of nothing raises, the mean of nothing is NaN, as in NumPy).
+            if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size:
                 return Ref(self.recenter(self.pick(), a))
             if isinstance(a, (list, tuple)):
                 return type(a)(connect(v) for v in a)
