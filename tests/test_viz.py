@@ -530,3 +530,21 @@ def test_import_is_cheap():
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_retain_grads_reaches_every_freed_intermediate():
+    # Intermediates nobody references are collected after their consumer is recorded; the walk
+    # must still retain each one's gradient (regression: placeholder ids were reused mid-walk).
+    from viz._graph import build
+
+    x = ag.Tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True)
+    y = x
+    for k in range(40):
+        y = (y * 1.01 + 0.1).tanh() if k % 2 else (y.reshape(4, 3) * 0.9).reshape(3, 4)
+    loss = y.sum()
+    assert viz.retain_grads(loss) > 80
+    loss.backward()
+    graph = build([loss])
+    missing = [v for v in graph.values if v.tensor.grad is None and v.tensor.requires_grad]
+    assert missing == []
+    assert "mean |grad| none" not in viz.to_dot(loss, color_by_grad=True)

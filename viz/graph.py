@@ -186,12 +186,14 @@ def retain_grads(*roots: Any) -> int:
     count = 0
     seen_t: set[int] = set()
     seen_fn: set[int] = set()
+    keep: list[Any] = []  # walked objects stay alive, so an id() is never reused by a later one
     queue: deque = deque(flatten_roots(roots))
     while queue:
         t = queue.popleft()
         if id(t) in seen_t:
             continue
         seen_t.add(id(t))
+        keep.append(t)
         fn = t.grad_fn
         if fn is None:
             continue
