@@ -408,8 +408,9 @@ def _stealable(g: Tensor, handed_out: set[int]) -> bool:
     data = g._data
     if type(data) is not np.ndarray:
         return True  # immutable NumPy scalar
-    # References: g's slot and getrefcount's argument. A view of it would add its `.base`.
-    return data.base is None and id(data) not in handed_out and sys.getrefcount(data) <= 2
+    # References: g's slot, the local `data` and getrefcount's argument; anything more (another
+    # Tensor, the caller's array, a view's `.base`) means someone else can see it.
+    return data.base is None and id(data) not in handed_out and sys.getrefcount(data) <= 3
 
 
 def _as_root_grad(gradient: Any, out: Tensor, where: str) -> Tensor:

@@ -401,3 +401,28 @@ def test_non_numeric_backward_gradient_is_explained():
     x = Tensor([[1.0], [2.0]], requires_grad=True)
     with pytest.raises(TypeError, match=r"backward: gradient must be numeric.*\(2, 1\)"):
         (x * 2).backward(np.array([["a"], ["b"]]))
+
+
+def test_leaf_grad_reuses_fresh_arrays_but_never_one_someone_else_holds():
+    held = np.ones(3)
+
+    class Returns(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return held  # an array the caller still references
+
+    x = Tensor(np.zeros(3), requires_grad=True)
+    Returns.apply(x).sum().backward()
+    assert not np.shares_memory(x.grad.data, held)
+    Returns.apply(x).sum().backward()  # accumulates in place into x.grad only
+    np.testing.assert_array_equal(held, np.ones(3))
+    np.testing.assert_array_equal(x.grad.data, 2 * np.ones(3))
+
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    (Tensor(np.ones((4, 2))) @ w).sum().backward()
+    first = x.grad  # unrelated; w.grad came fresh from a matmul and is kept without a copy
+    assert w.grad.data.base is None and first is x.grad
