@@ -42,10 +42,12 @@ def _shape(shape: tuple) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
-def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
+def _leaf(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
     t = Tensor._make(data)
     if requires_grad:
         t.requires_grad_()
+    if name is not None:
+        t.name = name
     return t
 
 
@@ -59,27 +61,28 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """A tensor of zeros; ``zeros(2, 3)`` or ``zeros((2, 3))``.
 
     >>> import autograd_engine as ag
     >>> ag.zeros(2)
     Tensor([0., 0.])
     """
-    return _leaf(np.zeros(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _leaf(np.zeros(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """A tensor of ones; ``ones(2, 3)`` or ``ones((2, 3))``.
 
     >>> import autograd_engine as ag
     >>> ag.ones(2)
     Tensor([1., 1.])
     """
-    return _leaf(np.ones(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _leaf(np.ones(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
-def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False,
+         name: str | None = None) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``.
 
     >>> import autograd_engine as ag
@@ -87,31 +90,31 @@ def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool =
     Tensor([7., 7.])
     """
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return _leaf(np.full(shape, fill_value, dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _leaf(np.full(shape, fill_value, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
-def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """Zeros with the shape and dtype of ``t``.
 
     >>> import autograd_engine as ag
     >>> ag.zeros_like(ag.Tensor([1.0, 2.0]))
     Tensor([0., 0.])
     """
-    return _leaf(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad)
+    return _leaf(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad, name)
 
 
-def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """Ones with the shape and dtype of ``t``.
 
     >>> import autograd_engine as ag
     >>> ag.ones_like(ag.Tensor([1.0, 2.0]))
     Tensor([1., 1.])
     """
-    return _leaf(np.ones_like(np.asarray(t), dtype=dtype), requires_grad)
+    return _leaf(np.ones_like(np.asarray(t), dtype=dtype), requires_grad, name)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           requires_grad: bool = False, name: str | None = None) -> Tensor:
     """Evenly spaced values in ``[start, stop)`` (``np.arange``); float64 unless ``dtype``.
 
     >>> import autograd_engine as ag
@@ -119,10 +122,11 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     Tensor([0., 1., 2.])
     """
     data = np.arange(start, stop, step) if stop is not None else np.arange(start)
-    return _leaf(data.astype(dtype or DEFAULT_DTYPE), requires_grad)
+    return _leaf(data.astype(dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
+        name: str | None = None) -> Tensor:
     """The identity matrix (``np.eye``).
 
     >>> import autograd_engine as ag
@@ -130,21 +134,21 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     Tensor([[1., 0.],
             [0., 1.]])
     """
-    return _leaf(np.eye(n, m, dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _leaf(np.eye(n, m, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
 def linspace(start: float, stop: float, num: int = 50, dtype: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, name: str | None = None) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` inclusive (``np.linspace``).
 
     >>> import autograd_engine as ag
     >>> ag.linspace(0, 1, 3)
     Tensor([0. , 0.5, 1. ])
     """
-    return _leaf(np.linspace(start, stop, num, dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _leaf(np.linspace(start, stop, num, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
-def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
           rng: np.random.Generator | None = None) -> Tensor:
     """Standard normal samples; ``randn(2, 3)`` or ``randn((2, 3))``. Uses ``rng`` if given, else
     the generator seeded by ``manual_seed``.
@@ -152,13 +156,15 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
     >>> import autograd_engine as ag
     >>> ag.randn(2, 3).shape
     (2, 3)
+    >>> ag.randn(3, requires_grad=True, name="w").name
+    'w'
     """
     g = rng or default_generator()
     data = g.standard_normal(_shape(shape), dtype=np.dtype(dtype or DEFAULT_DTYPE))
-    return _leaf(data, requires_grad)
+    return _leaf(data, requires_grad, name)
 
 
-def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
          rng: np.random.Generator | None = None) -> Tensor:
     """Uniform samples in ``[0, 1)``; ``rand(2, 3)`` or ``rand((2, 3))``.
 
@@ -167,7 +173,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
     True
     """
     g = rng or default_generator()
-    return _leaf(g.random(_shape(shape), dtype=np.dtype(dtype or DEFAULT_DTYPE)), requires_grad)
+    return _leaf(g.random(_shape(shape), dtype=np.dtype(dtype or DEFAULT_DTYPE)), requires_grad, name)
 
 
 def randint(low: int, high: int | None = None, size: Any = None,
