@@ -2,12 +2,12 @@
 
 One iterative pass, no recursion anywhere:
 
-1. Walk the graph from the roots with an explicit stack and count, for every node, how many edges
-   lead into it from nodes that will run (its dependencies).
+1. Walk the graph (``node.edges``) from the roots with an explicit stack and count, for every
+   node, how many edges lead into it from nodes that will run (its dependencies).
 2. Run nodes whose count reached zero. A node's pending gradient is complete at that moment, so
    that is when tensor hooks and ``retain_grad`` see it. Its ``backward`` gives one gradient per
-   input; each is fitted to the input (broadcasting summed away, dtype cast) *here, once*, then
-   added to the producer's pending gradient, or to the leaf's.
+   input; each is fitted to the shape and dtype recorded on the edge (broadcasting summed away,
+   dtype cast) *here, once*, then added to the producer's pending gradient, or to the leaf's.
 3. Unless ``retain_graph``, each node frees what it saved right after it ran.
 
 Without ``create_graph`` the pass runs with grad mode off, so gradient rules record nothing.

@@ -7,9 +7,11 @@ argument (None where there is none). Because ``backward`` is written in Tensor o
 
 ``Function.apply`` unwraps Tensor arguments to arrays, runs ``forward`` and, only when grad mode is on
 and some input requires grad, records the call: the instance of the subclass *is* the graph node and
-the ``ctx``. It keeps the inputs (``node.inputs``), what ``forward`` saved, and the active ``scope``.
-Nodes never reference their outputs, so graphs have no reference cycles and die by reference
-counting as soon as the last output is dropped.
+the ``ctx``. It keeps an edge per input (``node.next_functions``: the producer node or leaf, the
+output index, shape and dtype), what ``forward`` saved, and the active ``scope``; intermediate
+input Tensors themselves are held only weakly, so arrays backward does not need are freed as soon as
+the user drops them. Nodes never reference their outputs, so graphs have no reference cycles and
+die by reference counting as soon as the last output is dropped.
 
 Undoing broadcasting and casting gradients to each input's shape and dtype happens once, in the
 engine, after every ``backward``: a rule may return a gradient of the broadcast shape.
