@@ -208,6 +208,9 @@ def _execute(
                     if d == 0:
                         ready.append(fn)
 
+        # Drop the loop's last references to returned gradients, so _write_leaf_grads can see
+        # which arrays nothing else holds.
+        input_grads = g = grads = None
         if capture is not None:
             for key, (t, g) in leaves.items():
                 k = capture_leaf.get(key)
@@ -253,6 +256,8 @@ def _sum(old: Tensor, g: Tensor) -> Tensor:
 
 
 def _add_pending(pending: dict, node: Function, output_nr: int, g: Tensor) -> None:
+    """Add ``g`` to ``node``'s pending gradient for ``output_nr`` (the main loop of ``_execute``
+    inlines the single-output case: it runs once per edge)."""
     if node._n_outputs == 1:
         old = pending.get(node)
         pending[node] = g if old is None else _sum(old, g)

@@ -284,8 +284,9 @@ class Function:
         result = []
         for k, item in enumerate(saved):
             if isinstance(item, Tensor):
-                if item._version != (versions[k] if versions else 0):
-                    self._check_version(item, versions[k] if versions else 0)
+                expected = versions[k] if versions else 0
+                if item._version != expected:
+                    raise self._version_error(item, expected)
             elif type(item) is np.ndarray or isinstance(item, np.generic):
                 for i, o in enumerate(outs):
                     if item is o:
@@ -296,15 +297,14 @@ class Function:
             result.append(item)
         return tuple(result)
 
-    def _check_version(self, t: Tensor, saved_version: int) -> None:
-        if t._version != saved_version:
-            name = f" {t._name!r}" if t._name else ""
-            raise RuntimeError(
-                f"{self.name}: a tensor{name} of shape {t.shape} that {self.name} saved for "
-                f"backward was modified in place afterwards (version {saved_version} -> "
-                f"{t._version}). Use an out-of-place op (x = x + 1 instead of x += 1) or modify "
-                "a copy"
-            )
+    def _version_error(self, t: Tensor, saved_version: int) -> RuntimeError:
+        name = f" {t._name!r}" if t._name else ""
+        return RuntimeError(
+            f"{self.name}: a tensor{name} of shape {t.shape} that {self.name} saved for "
+            f"backward was modified in place afterwards (version {saved_version} -> "
+            f"{t._version}). Use an out-of-place op (x = x + 1 instead of x += 1) or modify "
+            "a copy"
+        )
 
     @property
     def name(self) -> str:

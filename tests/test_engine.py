@@ -2,6 +2,7 @@
 
 import gc
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -422,7 +423,19 @@ def test_leaf_grad_reuses_fresh_arrays_but_never_one_someone_else_holds():
     np.testing.assert_array_equal(held, np.ones(3))
     np.testing.assert_array_equal(x.grad.data, 2 * np.ones(3))
 
-    w = Tensor(np.ones((2, 3)), requires_grad=True)
-    (Tensor(np.ones((4, 2))) @ w).sum().backward()
-    first = x.grad  # unrelated; w.grad came fresh from a matmul and is kept without a copy
-    assert w.grad.data.base is None and first is x.grad
+    made = []
+
+    class Fresh(ag.Function):
+        @staticmethod
+        def forward(ctx, w):
+            return w * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            arr = np.full(3, 2.0)  # a new array nothing else holds: it becomes .grad as is
+            made.append(weakref.ref(arr))
+            return arr
+
+    w = Tensor(np.zeros(3), requires_grad=True)
+    Fresh.apply(w).sum().backward()
+    assert made[0]() is w.grad.data

@@ -33,7 +33,6 @@ class Domain:
 REALS = Domain()
 POSITIVE = Domain(0.2, 4.0)
 NONZERO = Domain(-3.0, 3.0, avoid=(0.0,), margin=0.2)
-UNIT = Domain(-0.9, 0.9)
 
 
 @dataclass(frozen=True)
