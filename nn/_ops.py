@@ -10,7 +10,13 @@ import autograd_engine as ag
 
 
 def as_tensor(x: Any, dtype: Any = None) -> ag.Tensor:
-    """``x`` as a Tensor of ``dtype`` (differentiably cast if it already is a Tensor)."""
+    """``x`` as a Tensor of ``dtype`` (differentiably cast if it already is a Tensor).
+
+    >>> import numpy as np
+    >>> from nn.functional import as_tensor
+    >>> as_tensor([1, 2], dtype=np.float32)
+    Tensor([1., 2.], dtype=float32)
+    """
     if isinstance(x, ag.Tensor):
         if dtype is not None and x.dtype != dtype:
             return x.astype(dtype)

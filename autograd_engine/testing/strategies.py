@@ -75,6 +75,11 @@ def arrays(shape: Any = None, dtype: Any = np.float64, domain: Domain | tuple = 
     """NumPy arrays of ``shape`` (a shape or a strategy; default: ``shapes()``) with values in
     ``domain`` (a :class:`Domain` or a ``(low, high)`` pair), kept ``domain.margin`` away from its
     kinks. ``distinct=True`` draws values at least 3e-3 apart (no ties, safe for differences).
+
+    >>> from autograd_engine.testing.strategies import arrays
+    >>> a = arrays((2, 3), domain=(0.5, 1.0)).example()
+    >>> a.shape, bool(((a >= 0.5) & (a <= 1.0)).all())
+    ((2, 3), True)
     """
     if isinstance(domain, tuple):
         domain = Domain(*domain)
@@ -106,7 +111,14 @@ def _distinct_values(draw, n: int, domain: Domain) -> np.ndarray:
 
 def tensors(shape: Any = None, dtype: Any = np.float64, domain: Domain | tuple = REALS,
             requires_grad: bool = False, distinct: bool = False):
-    """Tensors built from :func:`arrays` (same arguments), optionally requiring grad."""
+    """Tensors built from :func:`arrays` (same arguments), optionally requiring grad.
+
+    >>> import numpy as np
+    >>> from autograd_engine.testing.strategies import tensors
+    >>> t = tensors((3,), dtype=np.float32, requires_grad=True).example()
+    >>> t.shape, t.dtype, t.requires_grad
+    ((3,), dtype('float32'), True)
+    """
     return arrays(shape, dtype, domain, distinct).map(
         lambda a: Tensor(a, requires_grad=requires_grad)
     )
