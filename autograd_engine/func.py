@@ -111,7 +111,7 @@ def _argnums(argnums: int | Sequence[int], nargs: int, where: str) -> tuple[tupl
             )
         out.append(int(a) % nargs)
     if len(set(out)) != len(out):
-        raise ValueError(f"{where}: repeated entry in argnums {argnums!r}")
+        raise ValueError(f"{where}: repeated entry in argnums {argnums!r}; list each position once")
     return tuple(out), single
 
 

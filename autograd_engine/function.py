@@ -120,12 +120,18 @@ class Function:
     scope: tuple = ()
 
     @staticmethod
-    def forward(ctx: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError("Function subclasses must implement forward(ctx, *args)")
+    def forward(ctx: Any, *args: Any, **params: Any) -> Any:
+        raise TypeError(
+            "Function.forward: the base class has no forward; call .apply on a subclass that "
+            "defines @staticmethod forward(ctx, *arrays) returning an array"
+        )
 
     @staticmethod
-    def backward(ctx: Any, *grad_outputs: Tensor) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError("Function subclasses must implement backward(ctx, *grads)")
+    def backward(ctx: Any, *grad_outputs: Tensor) -> Any:
+        raise TypeError(
+            f"{ctx.name}.backward is not defined; define @staticmethod backward(ctx, grad) "
+            "returning one gradient per positional input of forward (None for none)"
+        )
 
     @classmethod
     def apply(cls, *args: Any, **params: Any) -> Any:

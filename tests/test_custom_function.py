@@ -296,3 +296,19 @@ def test_check_function_accepts_integer_strategy_inputs():
             return grad[idx], None
 
     check_function(Shift, (4,), st.integers(-3, 3), reference=np.roll, max_examples=8)
+
+
+def test_function_without_forward_or_backward_explains_the_fix():
+    import autograd_engine as ag
+
+    with pytest.raises(TypeError, match=r"Function\.forward.*subclass"):
+        ag.Function.apply(ag.Tensor([1.0]))
+
+    class NoBackward(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+    x = ag.Tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"NoBackward\.backward is not defined.*one gradient"):
+        NoBackward.apply(x).sum().backward()

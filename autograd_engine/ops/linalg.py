@@ -134,7 +134,10 @@ def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[
                 f"dimension(s) (shape {shape}); give one letter per axis, or use '...'"
             )
     if n_ell > len(spare):
-        raise ValueError("einsum: too many axes under '...' to label them")
+        raise ValueError(
+            "einsum: too many axes under '...' to label them with the letters left over; use "
+            "fewer named subscripts or reshape the operands to fewer axes"
+        )
     ell = spare[:n_ell]
     explicit = []
     for term, shape in zip(inputs, shapes):
