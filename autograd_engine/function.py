@@ -189,13 +189,13 @@ class Function:
             out = tuple([_to_data(o) for o in out])
             ctx._n_outputs = len(out)
             ctx._out_meta = tuple([(o.shape, o.dtype) for o in out])
-            if ctx._saved is not None:
+            if ctx._saved is not None and _saves_any(ctx._saved, out):
                 ctx._out = out
             return tuple([ctx._wrap_output(o, i) for i, o in enumerate(out)])
         if type(out) is not np.ndarray and not isinstance(out, np.generic):
             out = _to_data(out)
-        if ctx._saved is not None:
-            ctx._out = out
+        if ctx._saved is not None and _saves_any(ctx._saved, (out,)):
+            ctx._out = out  # kept only when saved: holding it otherwise would pin a dead array
         if out.dtype.kind != "f" or ctx._non_differentiable:
             return ctx._wrap_output(out, 0)
         t = _new(Tensor)
@@ -387,6 +387,15 @@ class Function:
 
 
 _new = object.__new__
+
+
+def _saves_any(saved: tuple, outs: tuple) -> bool:
+    """Whether ``save_for_backward`` was given one of the outputs."""
+    for item in saved:
+        for o in outs:
+            if item is o:
+                return True
+    return False
 
 
 def _to_data(out: Any) -> Any:

@@ -439,3 +439,16 @@ def test_leaf_grad_reuses_fresh_arrays_but_never_one_someone_else_holds():
     w = Tensor(np.zeros(3), requires_grad=True)
     Fresh.apply(w).sum().backward()
     assert made[0]() is w.grad.data
+
+
+def test_graph_does_not_keep_outputs_it_never_saved():
+    # Mul saves its inputs, not its output: once the user drops y, its array must die even though
+    # the graph (through z) is alive. Keeping it doubled the memory of long elementwise chains.
+    x = Tensor(np.ones(4), requires_grad=True)
+    y = x * np.full(4, 2.0)
+    z = y + 1
+    alive = weakref.ref(y.data)
+    del y
+    assert alive() is None
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full(4, 2.0))
