@@ -10,7 +10,10 @@ One iterative pass, no recursion anywhere:
    dtype cast) *here, once*, then added to the producer's pending gradient, or to the leaf's.
 3. Unless ``retain_graph``, each node frees what it saved right after it ran.
 
-Without ``create_graph`` the pass runs with grad mode off, so gradient rules record nothing.
+Without ``create_graph`` the pass runs with grad mode off, so gradient rules record nothing, and
+gradients travel as plain NumPy arrays: rules that declare ``backward_on_arrays`` (every built-in
+op) run on them directly, other rules get them wrapped in Tensors. With ``create_graph`` gradients
+are Tensors and every rule is recorded.
 """
 
 from __future__ import annotations
@@ -130,6 +133,8 @@ def _execute(
 ) -> list[Tensor | None] | None:
     """Run backward from ``roots``; accumulate into leaves, or return gradients for ``capture``."""
     deps = _count_dependencies(roots)
+    as_arrays = not create_graph  # pending gradients are arrays, else Tensors
+    fit_types = _ARRAY_TYPES if as_arrays else _TENSOR_TYPES
 
     # Where the gradients of captured tensors appear: leaves by id, non-leaves at their node.
     captured: list[Tensor | None] = []
@@ -148,6 +153,8 @@ def _execute(
     leaves: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient]
     ready = []
     for r, g in zip(roots, seeds):
+        if as_arrays:
+            g = g._data
         fn = r._grad_fn
         if fn is None:
             _add_leaf(leaves, r, g)
@@ -171,12 +178,17 @@ def _execute(
             if grads is not None:
                 if node._n_outputs == 1:
                     if node._hooks is not None or node._retained is not None:
-                        grads = _run_node_hooks(node, [grads])[0]
+                        grads = _run_node_hooks(node, [grads], as_arrays)[0]
                     if capture_node and node in capture_node:
                         captured[capture_node[node][0][1]] = grads
-                    input_grads = node.backward(node, grads)  # staticmethod/classmethod of the op
+                    if as_arrays and not node.backward_on_arrays:
+                        input_grads = _backward_on_tensors(node, (grads,))
+                    else:
+                        input_grads = node.backward(node, grads)  # a staticmethod of the op
                 else:
-                    input_grads = _call_multi_output(node, grads, capture_node, captured)
+                    input_grads = _call_multi_output(
+                        node, grads, capture_node, captured, as_arrays
+                    )
                 if type(input_grads) is not tuple or len(input_grads) != len(node.edges):
                     input_grads = _check_grad_count(node, input_grads)
                 if anomaly:
@@ -193,13 +205,14 @@ def _execute(
                     continue
                 fn, k, shape, dtype = e  # producer and output_nr, or None and the leaf itself
                 if g is not None:
-                    if type(g) is not Tensor or g._data.shape != shape or g._data.dtype != dtype:
-                        g = _fit(g, e, node)
+                    # dtype identity is the fast test; _fit compares properly and casts if needed
+                    if g.__class__ not in fit_types or g.shape != shape or g.dtype is not dtype:
+                        g = _fit(g, e, node, as_arrays)
                     if fn is None:
                         _add_leaf(leaves, k, g)
                     elif fn._n_outputs == 1:
                         old = pending.get(fn)
-                        pending[fn] = g if old is None else _sum(old, g)
+                        pending[fn] = g if old is None else old + g
                     else:
                         _add_pending(pending, fn, k, g)
                 if fn is not None:
@@ -210,7 +223,11 @@ def _execute(
 
         # Drop the loop's last references to returned gradients, so _write_leaf_grads can see
         # which arrays nothing else holds.
-        input_grads = g = grads = None
+        input_grads = g = grads = old = None
+        if as_arrays:
+            for entry in leaves.values():
+                entry[1] = Tensor._make(entry[1])
+            captured = [None if c is None else Tensor._make(c) for c in captured]
         if capture is not None:
             for key, (t, g) in leaves.items():
                 k = capture_leaf.get(key)
@@ -248,48 +265,58 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
     return deps
 
 
-def _sum(old: Tensor, g: Tensor) -> Tensor:
-    """old + g: recorded when building a graph of the backward pass, plain NumPy otherwise."""
-    if STATE.enabled:
-        return old + g
-    return Tensor._make(old._data + g._data)
+# Gradient types that need no _fit beyond the shape and dtype test, per mode.
+_ARRAY_TYPES = frozenset({np.ndarray, np.float64, np.float32, np.float16, np.longdouble})
+_TENSOR_TYPES = frozenset({Tensor})
 
 
-def _add_pending(pending: dict, node: Function, output_nr: int, g: Tensor) -> None:
+def _add_pending(pending: dict, node: Function, output_nr: int, g: Any) -> None:
     """Add ``g`` to ``node``'s pending gradient for ``output_nr`` (the main loop of ``_execute``
-    inlines the single-output case: it runs once per edge)."""
+    inlines the single-output case: it runs once per edge). ``old + g`` is plain NumPy on arrays
+    and recorded on Tensors (``create_graph``)."""
     if node._n_outputs == 1:
         old = pending.get(node)
-        pending[node] = g if old is None else _sum(old, g)
+        pending[node] = g if old is None else old + g
         return
     slots = pending.get(node)
     if slots is None:
         slots = pending[node] = [None] * node._n_outputs
     old = slots[output_nr]
-    slots[output_nr] = g if old is None else _sum(old, g)
+    slots[output_nr] = g if old is None else old + g
 
 
-def _add_leaf(leaves: dict, t: Tensor, g: Tensor) -> None:
+def _add_leaf(leaves: dict, t: Tensor, g: Any) -> None:
     if not t._requires_grad:
         return
     entry = leaves.get(id(t))
     if entry is None:
         leaves[id(t)] = [t, g]
     else:
-        entry[1] = _sum(entry[1], g)
+        entry[1] = entry[1] + g
 
 
-def _call_multi_output(node: Function, grads: list, capture_node: dict, captured: list) -> Any:
+def _backward_on_tensors(node: Function, grads: Sequence[Any]) -> tuple:
+    """Run a rule that wants Tensors while gradients travel as arrays: wrap, call, unwrap."""
+    result = _check_grad_count(node, node.backward(node, *[Tensor._make(g) for g in grads]))
+    return tuple([r._data if isinstance(r, Tensor) else r for r in result])
+
+
+def _call_multi_output(
+    node: Function, grads: list, capture_node: dict, captured: list, as_arrays: bool
+) -> Any:
     """Call the backward of a node with several outputs; unused outputs get zero gradients."""
     if node._hooks is not None or node._retained is not None:
-        _run_node_hooks(node, grads)
+        _run_node_hooks(node, grads, as_arrays)
     for output_nr, k in capture_node.get(node, ()):
         captured[k] = grads[output_nr]
     if any(g is None for g in grads):  # not `None in grads`: that calls Tensor.__eq__
         grads = [
-            Tensor._make(np.zeros(shape, dtype)) if g is None else g
+            (np.zeros(shape, dtype) if as_arrays else Tensor._make(np.zeros(shape, dtype)))
+            if g is None else g
             for g, (shape, dtype) in zip(grads, node._out_meta)
         ]
+    if as_arrays and not node.backward_on_arrays:
+        return _backward_on_tensors(node, grads)
     return node.backward(node, *grads)
 
 
@@ -309,27 +336,32 @@ def _check_grad_count(node: Function, result: Any) -> tuple:
     return result
 
 
-def _fit(g: Any, edge: tuple, node: Function) -> Tensor:
-    """Make ``g`` a Tensor of the input's shape and dtype: sum broadcast axes, cast, or explain."""
+def _fit(g: Any, edge: tuple, node: Function, as_arrays: bool) -> Any:
+    """Make ``g`` an array (``as_arrays``) or a Tensor of the input's shape and dtype: sum
+    broadcast axes, cast, or explain."""
     i = next(k for k, e in enumerate(node.edges) if e is edge)
     shape, dtype = edge[2], edge[3]
-    if not isinstance(g, Tensor):
-        if not isinstance(g, (np.ndarray, np.generic, int, float)):
-            raise TypeError(
-                f"{node.name}.backward returned a {type(g).__name__} as the gradient of input {i}; "
-                "return a Tensor (or an array) of the input's shape, or None"
-            )
-        g = Tensor._make(np.asarray(g))
-    if g._data.shape != shape:
+    if isinstance(g, Tensor):
+        if as_arrays:
+            g = g._data
+    elif isinstance(g, (np.ndarray, np.generic, int, float)):
+        g = np.asarray(g) if as_arrays else Tensor._make(np.asarray(g))
+    else:
+        raise TypeError(
+            f"{node.name}.backward returned a {type(g).__name__} as the gradient of input {i}; "
+            "return a Tensor (or an array) of the input's shape, or None"
+        )
+    if g.shape != shape:
         g = _unbroadcast(g, shape, node, i)
-    if g._data.dtype != dtype:
+    if g.dtype != dtype:
         g = g.astype(dtype)
     return g
 
 
-def _unbroadcast(g: Tensor, shape: tuple[int, ...], node: Function, i: int) -> Tensor:
-    """Sum ``g`` over the axes along which an input of ``shape`` was broadcast."""
-    gshape = g._data.shape
+def _unbroadcast(g: Any, shape: tuple[int, ...], node: Function, i: int) -> Any:
+    """Sum ``g`` (an array or a Tensor) over the axes along which an input of ``shape`` was
+    broadcast."""
+    gshape = g.shape
     lead = len(gshape) - len(shape)
     ok = lead >= 0 and all(n == 1 or n == gshape[lead + k] for k, n in enumerate(shape))
     if not ok:
@@ -342,13 +374,16 @@ def _unbroadcast(g: Tensor, shape: tuple[int, ...], node: Function, i: int) -> T
     )
     if axes:
         g = g.sum(axis=axes)
-    if g._data.shape != shape:
+    if g.shape != shape:
         g = g.reshape(shape)
     return g
 
 
-def _run_node_hooks(node: Function, grads: list) -> list:
+def _run_node_hooks(node: Function, grads: list, as_arrays: bool) -> list:
     """Tensor hooks and retain_grad on a node's outputs, now that their gradients are final."""
+    if as_arrays:  # hooks see Tensors
+        wrapped = [None if g is None else Tensor._make(g) for g in grads]
+        return [None if g is None else g._data for g in _run_node_hooks(node, wrapped, False)]
     for output_nr, hooks in (node._hooks or {}).items():
         g = grads[output_nr]
         if g is None:

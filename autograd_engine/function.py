@@ -16,6 +16,14 @@ die by reference counting as soon as the last output is dropped.
 Undoing broadcasting and casting gradients to each input's shape and dtype happens once, in the
 engine, after every ``backward``: a rule may return a gradient of the broadcast shape.
 
+A ``backward`` written only with operators, array methods (``.sum``, ``.reshape``, ``.T``) and NumPy
+functions works on NumPy arrays as well as on Tensors (Tensors dispatch NumPy functions to the
+engine). A Function that sets ``backward_on_arrays = True`` declares this, and the engine then
+passes it plain arrays (and ``saved_tensors`` gives arrays) whenever it is not building a graph of
+the backward pass, i.e. without ``create_graph``: the same rule, at the speed of NumPy. With
+``create_graph=True`` it gets Tensors, so gradients of any order still flow. Every built-in op is
+written this way.
+
 Example: a straight-through estimator for rounding.
 
 >>> import numpy as np
@@ -89,7 +97,10 @@ class Function:
     Tensor, the output's array as the output (so that gradients of gradients flow through them), and
     any other array as a constant. Other state can be stored as attributes (``ctx.axis = axis``);
     ``forward`` must not read them back, because without recording ``ctx`` forgets everything.
-    ``ctx.needs_input_grad[i]`` tells whether input ``i`` needs a gradient.
+    ``ctx.needs_input_grad[i]`` tells whether input ``i`` needs a gradient. Set the class attribute
+    ``backward_on_arrays = True`` when ``backward`` uses only operators, array methods and NumPy
+    functions: without ``create_graph`` it then receives (and ``saved_tensors`` returns) NumPy
+    arrays, which is several times faster for small arrays.
 
     >>> import autograd_engine as ag
     >>> class Cube(ag.Function):
@@ -111,6 +122,8 @@ class Function:
     # state such as ``ctx.axes``); rarely set ones are class-level defaults.
     __slots__ = ("_inputs", "edges", "needs_input_grad", "_saved", "_out", "__dict__")
 
+    #: Whether ``backward`` also runs on NumPy arrays (see the module docstring).
+    backward_on_arrays: bool = False
     _saved_versions: tuple | None = None  # None: every saved input was at version 0
     _n_outputs: int = 1
     _out_meta: tuple = ()
@@ -286,6 +299,8 @@ class Function:
                 )
             return ()
         versions = self._saved_versions
+        if self.backward_on_arrays and not STATE.enabled:
+            return self._saved_arrays(saved, versions)
         outs = self._out if self._n_outputs > 1 else (self._out,)
         result = []
         for k, item in enumerate(saved):
@@ -300,6 +315,17 @@ class Function:
                         break
                 else:
                     item = Tensor._make(item)
+            result.append(item)
+        return tuple(result)
+
+    def _saved_arrays(self, saved: tuple, versions: tuple | None) -> tuple:
+        """``saved_tensors`` for a backward running on arrays: the arrays, version-checked."""
+        result = []
+        for k, item in enumerate(saved):
+            if isinstance(item, Tensor):
+                if item._version != (versions[k] if versions else 0):
+                    raise self._version_error(item, versions[k] if versions else 0)
+                item = item._data
             result.append(item)
         return tuple(result)
 

@@ -312,3 +312,51 @@ def test_function_without_forward_or_backward_explains_the_fix():
     x = ag.Tensor([1.0], requires_grad=True)
     with pytest.raises(TypeError, match=r"NoBackward\.backward is not defined.*one gradient"):
         NoBackward.apply(x).sum().backward()
+
+
+def test_backward_on_arrays_gets_arrays_without_create_graph_and_tensors_with_it():
+    seen = []
+
+    class Square(ag.Function):
+        backward_on_arrays = True
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            seen.append((type(grad), type(x)))
+            return 2 * grad * x
+
+    class Plain(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append((type(grad), None))
+            return grad * 3
+
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    Plain.apply(Square.apply(x)).sum().backward()
+    assert seen == [(ag.Tensor, None), (np.ndarray, np.ndarray)]
+    np.testing.assert_allclose(x.grad.data, [6.0, 12.0])
+    seen.clear()
+    (g,) = ag.grad(Plain.apply(Square.apply(x)).sum(), x, create_graph=True)
+    assert seen == [(ag.Tensor, None), (ag.Tensor, ag.Tensor)]
+    (gg,) = ag.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.data, [6.0, 6.0])
+
+
+def test_hooks_see_tensors_when_gradients_travel_as_arrays():
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g * 10)
+    y.retain_grad()
+    (y * 1).sum().backward()
+    assert isinstance(y.grad, ag.Tensor)
+    np.testing.assert_allclose(x.grad.data, [20.0, 20.0])

@@ -1,8 +1,10 @@
 """Elementwise ops: arithmetic, the unary math functions and activations, where/clip/maximum.
 
 Binary ops broadcast like NumPy; the engine sums each gradient back to its input's shape, so the
-rules here return gradients of the broadcast shape. Every rule is written in Tensor ops and is
-therefore differentiable again. Gradients at kinks follow PyTorch and are documented per op.
+rules here return gradients of the broadcast shape. Every rule is written with operators and NumPy
+functions, so it runs on plain arrays for a first-order backward and on Tensors (differentiable
+again) under ``create_graph`` (``Function.backward_on_arrays``). Gradients at kinks follow
+PyTorch and are documented per op.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
-from ._util import TensorLike, data_of
+from ._util import TensorLike, apply_any, data_of
 from .registry import NONZERO, POSITIVE, REALS, Domain, register
 
 # ----- binary arithmetic -------------------------------------------------------------------------
@@ -32,6 +34,8 @@ def _kind(a: Any) -> str:
 
 class _Broadcasting(Function):
     """Shared error hint for ops that broadcast their inputs."""
+
+    backward_on_arrays = True
 
     @classmethod
     def error_hint(cls, arrays: list, params: dict) -> str:
@@ -128,12 +132,14 @@ class Pow(_Broadcasting):
             out = ctx.saved_tensors[2]
             xd = data_of(x)
             # d(x**y)/dy = x**y * log(x); defined as 0 where x == 0 (PyTorch's convention)
-            safe_x = where(xd == 0, 1.0, x)
-            gy = where(xd == 0, 0.0, grad * out * log(safe_x))
+            safe_x = np.where(xd == 0, 1.0, x)
+            gy = np.where(xd == 0, 0.0, grad * out * np.log(safe_x))
         return gx, gy
 
 
 class Neg(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -218,7 +224,8 @@ def negative(x: TensorLike) -> Tensor:
 def _elementwise(
     name: str, forward: Callable[..., Any], vjp: Callable[..., Tensor], save: str
 ) -> type[Function]:
-    """Make a one-input Function from a NumPy forward and a Tensor-level ``vjp(grad, x, out)``.
+    """Make a one-input Function from a NumPy forward and a rule ``vjp(grad, x, out)`` that works
+    on arrays and on Tensors (operators, NumPy functions, ``apply_any``).
 
     ``save`` is ``"x"``, ``"out"`` or ``"both"``: what the rule reads (the other is passed as None).
     Keyword parameters of ``forward`` (e.g. ``slope``) are passed to ``vjp`` too.
@@ -243,7 +250,7 @@ def _elementwise(
         return (vjp(grad, x, out, **getattr(ctx, "params", {})),)
 
     return type(name, (Function,), {
-        "forward": staticmethod(fwd), "backward": staticmethod(bwd),
+        "forward": staticmethod(fwd), "backward": staticmethod(bwd), "backward_on_arrays": True,
         "__doc__": f"Elementwise {name.lower()}; see the public function for its gradient.",
         "__module__": __name__,
     })
@@ -272,16 +279,18 @@ _INV_SQRT2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
-Abs = _elementwise("Abs", np.abs, lambda g, x, out: g * np.sign(x._data), "x")
+Abs = _elementwise("Abs", np.abs, lambda g, x, out: g * np.sign(data_of(x)), "x")
 Exp = _elementwise("Exp", np.exp, lambda g, x, out: g * out, "out")
 Log = _elementwise("Log", np.log, lambda g, x, out: g / x, "x")
 Log1p = _elementwise("Log1p", np.log1p, lambda g, x, out: g / (1 + x), "x")
 Sqrt = _elementwise("Sqrt", np.sqrt, lambda g, x, out: g / (2 * out), "out")
-Sin = _elementwise("Sin", np.sin, lambda g, x, out: g * cos(x), "x")
-Cos = _elementwise("Cos", np.cos, lambda g, x, out: -g * sin(x), "x")
+Sin = _elementwise("Sin", np.sin, lambda g, x, out: g * np.cos(x), "x")
+Cos = _elementwise("Cos", np.cos, lambda g, x, out: -g * np.sin(x), "x")
 class TanhBackward(Function):
     """``grad * (1 - out**2)``, tanh's gradient as one op; its own backward makes it twice
     differentiable (three separate ops would triple the per-op cost of every tanh)."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, grad, out):
@@ -299,6 +308,8 @@ class TanhBackward(Function):
 class SigmoidBackward(Function):
     """``grad * out * (1 - out)``, the sigmoid's gradient as one op (see TanhBackward)."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, grad, out):
         ctx.save_for_backward(grad, out)
@@ -312,41 +323,45 @@ class SigmoidBackward(Function):
                 gg * grad * (1 - 2 * out) if need_out else None)
 
 
-Tanh = _elementwise("Tanh", np.tanh, lambda g, x, out: TanhBackward.apply(g, out), "out")
+Tanh = _elementwise("Tanh", np.tanh, lambda g, x, out: apply_any(TanhBackward, g, out), "out")
 Sigmoid = _elementwise(
-    "Sigmoid", _stable_sigmoid, lambda g, x, out: SigmoidBackward.apply(g, out), "out"
+    "Sigmoid", _stable_sigmoid, lambda g, x, out: apply_any(SigmoidBackward, g, out), "out"
 )
 # Multiplying by the mask is ~10x faster than np.where on large activations; the only difference
 # is that a NaN/inf upstream gradient on a dead unit gives NaN rather than 0.
 Relu = _elementwise(
-    "Relu", lambda x: np.maximum(x, 0), lambda g, x, out: g * (out._data > 0), "out"
+    "Relu", lambda x: np.maximum(x, 0), lambda g, x, out: g * (data_of(out) > 0), "out"
 )
 LeakyRelu = _elementwise(
     "LeakyRelu",
     lambda x, slope=0.01: np.where(np.asarray(x) > 0, x, np.multiply(x, slope)),
-    lambda g, x, out, slope=0.01: g * np.where(x._data > 0, 1.0, slope).astype(x.dtype),
+    lambda g, x, out, slope=0.01: g * np.where(data_of(x) > 0, 1.0, slope).astype(x.dtype),
     "x",
 )
 Elu = _elementwise(
-    "Elu", _elu, lambda g, x, out, alpha=1.0: where(x._data > 0, g, g * (out + alpha)), "both"
+    "Elu", _elu, lambda g, x, out, alpha=1.0: np.where(data_of(x) > 0, g, g * (out + alpha)), "both"
 )
 Erf = _elementwise(
-    "Erf", _erf, lambda g, x, out: g * (_TWO_OVER_SQRT_PI * exp(-(x * x))), "x"
+    "Erf", _erf, lambda g, x, out: g * (_TWO_OVER_SQRT_PI * np.exp(-(x * x))), "x"
 )
 Gelu = _elementwise(
     "Gelu", _gelu,
-    lambda g, x, out: g * (0.5 * (1 + erf(x * _INV_SQRT2)) + x * (exp(-0.5 * (x * x)) * _INV_SQRT_2PI)),
+    lambda g, x, out: g * (
+        0.5 * (1 + apply_any(Erf, x * _INV_SQRT2)) + x * (np.exp(-0.5 * (x * x)) * _INV_SQRT_2PI)
+    ),
     "x",
 )
 Silu = _elementwise(
     "Silu", lambda x: x * _stable_sigmoid(x),
     lambda g, x, out: g * _silu_grad(x), "x",
 )
-Softplus = _elementwise("Softplus", lambda x: np.logaddexp(0, x), lambda g, x, out: g * sigmoid(x), "x")
+Softplus = _elementwise(
+    "Softplus", lambda x: np.logaddexp(0, x), lambda g, x, out: g * apply_any(Sigmoid, x), "x"
+)
 
 
-def _silu_grad(x: Tensor) -> Tensor:
-    s = sigmoid(x)
+def _silu_grad(x: Any) -> Any:
+    s = apply_any(Sigmoid, x)
     return s * (1 + x * (1 - s))
 
 
@@ -594,12 +609,14 @@ class Where(_Broadcasting):
         need_x, need_y = ctx.needs_input_grad[1:]
         return (
             None,
-            where(c, grad, 0.0) if need_x else None,
-            where(c, 0.0, grad) if need_y else None,
+            np.where(c, grad, 0.0) if need_x else None,
+            np.where(c, 0.0, grad) if need_y else None,
         )
 
 
 class Clip(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, a_min=None, a_max=None):
         if a_min is None and a_max is None:
@@ -618,7 +635,7 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (where(ctx.inside, grad, 0.0),)
+        return (np.where(ctx.inside, grad, 0.0),)
 
 
 @register(np.maximum, nargs=2, distinct=True)
@@ -674,6 +691,7 @@ def clip(x: TensorLike, a_min: Any = None, a_max: Any = None) -> Tensor:
 
 
 class AsType(Function):
+    backward_on_arrays = True
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.dtype = np.result_type(x)
