@@ -180,7 +180,14 @@ class Function:
 
     @classmethod
     def _record(cls, args: tuple, arrays: list, needs: tuple, params: dict) -> Any:
-        """``apply`` when the call must be recorded: the new instance is the node and the ctx."""
+        """``apply`` when the call must be recorded: the new instance is the node and the ctx.
+
+        Per positional argument the node keeps an edge: None when it gets no gradient, else
+        ``(producer, output_nr, shape, dtype)``, with ``producer`` None and the leaf Tensor in
+        place of ``output_nr`` for a leaf. Holding edges rather than input Tensors lets every
+        intermediate array that backward does not need die with its last user reference, as in
+        PyTorch. (Inlined here: this runs once per recorded op.)
+        """
         ctx = _new(cls)
         ctx._inputs = args  # strong while forward runs (save_for_backward matches against them)
         ctx.needs_input_grad = needs
@@ -196,19 +203,42 @@ class Function:
             from .anomaly import check_forward
 
             check_forward(ctx, out)
-        ctx._link_inputs(args, needs)
 
+        edges = []
+        weak = False  # whether an intermediate input with dimensions must be held weakly
+        for a, need in zip(args, needs):
+            if need:
+                d = a._data
+                fn = a._grad_fn
+                if fn is None:
+                    edges.append((None, a, d.shape, d.dtype))
+                else:
+                    edges.append((fn, a._output_nr, d.shape, d.dtype))
+                    weak = weak or d.ndim != 0
+            else:
+                edges.append(None)
+        ctx.edges = tuple(edges)
+        if weak:  # 0-d values cost nothing to keep and make scalar graphs fully inspectable
+            ctx._inputs = tuple([
+                _weakref(a) if e is not None and e[0] is not None and a._data.ndim else a
+                for a, e in zip(args, edges)
+            ])
+
+        saved = ctx._saved
         if type(out) is tuple:
             out = tuple([_to_data(o) for o in out])
             ctx._n_outputs = len(out)
             ctx._out_meta = tuple([(o.shape, o.dtype) for o in out])
-            if ctx._saved is not None and _saves_any(ctx._saved, out):
+            if saved is not None and any(s is o for s in saved for o in out):
                 ctx._out = out
             return tuple([ctx._wrap_output(o, i) for i, o in enumerate(out)])
         if type(out) is not np.ndarray and not isinstance(out, np.generic):
             out = _to_data(out)
-        if ctx._saved is not None and _saves_any(ctx._saved, (out,)):
-            ctx._out = out  # kept only when saved: holding it otherwise would pin a dead array
+        if saved is not None:
+            for item in saved:
+                if item is out:  # kept only when saved: holding it otherwise pins a dead array
+                    ctx._out = out
+                    break
         if out.dtype.kind != "f" or ctx._non_differentiable:
             return ctx._wrap_output(out, 0)
         t = _new(Tensor)
@@ -216,33 +246,6 @@ class Function:
         t._grad_fn = ctx
         t._requires_grad = True
         return t
-
-    def _link_inputs(self, args: tuple, needs: tuple) -> None:
-        """Record the graph edges and stop holding intermediate inputs.
-
-        An edge per positional argument: None when it gets no gradient, else ``(producer,
-        output_nr, shape, dtype)``, with ``producer`` None and the leaf Tensor in place of
-        ``output_nr`` for a leaf. Holding edges rather than input Tensors lets every intermediate
-        array that backward does not need die with its last user reference, as in PyTorch.
-        """
-        edges = []
-        kept = []
-        for a, need in zip(args, needs):
-            if need:
-                d = a._data
-                fn = a._grad_fn
-                if fn is None:
-                    edges.append((None, a, d.shape, d.dtype))
-                    kept.append(a)
-                else:
-                    edges.append((fn, a._output_nr, d.shape, d.dtype))
-                    # 0-d values cost nothing to keep and make scalar graphs fully inspectable
-                    kept.append(a if d.ndim == 0 else _weakref(a))
-            else:
-                edges.append(None)
-                kept.append(a)
-        self.edges = tuple(edges)
-        self._inputs = tuple(kept)
 
     @property
     def inputs(self) -> tuple:
@@ -413,15 +416,6 @@ class Function:
 
 
 _new = object.__new__
-
-
-def _saves_any(saved: tuple, outs: tuple) -> bool:
-    """Whether ``save_for_backward`` was given one of the outputs."""
-    for item in saved:
-        for o in outs:
-            if item is o:
-                return True
-    return False
 
 
 def _to_data(out: Any) -> Any:
