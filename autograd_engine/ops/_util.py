@@ -39,8 +39,9 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-def expand_reduced(grad: Tensor, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool):
-    """Reshape a gradient of a reduction (over ``axes`` of ``shape``) so it broadcasts to ``shape``."""
+def expand_reduced(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
+    """Reshape a gradient of a reduction (over ``axes`` of ``shape``) so it broadcasts to ``shape``.
+    ``grad`` is an array or a Tensor (only ``.reshape`` is used), so rules on arrays can use it."""
     if not keepdims and axes:
         kept = list(shape)
         for a in axes:

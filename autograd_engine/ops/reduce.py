@@ -1,19 +1,21 @@
 """Reductions: sum, mean, var, std, max, min, prod, logsumexp, and softmax / log_softmax.
 
 ``axis`` takes None, an int (negative too) or a tuple, and ``keepdims`` keeps reduced axes as size
-1, both as in NumPy. Gradients are broadcast back over the reduced axes.
+1, both as in NumPy. Gradients are broadcast back over the reduced axes. Every rule is written with
+operators, array methods and NumPy functions, so it runs on plain arrays for a first-order backward
+and on Tensors under ``create_graph`` (``Function.backward_on_arrays``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
-from ._util import Axis, TensorLike, expand_reduced, normalize_axes
-from .elementwise import exp, where
+from ._util import Axis, TensorLike, apply_any, data_of, expand_reduced, normalize_axes
 from .registry import register
-from .shape import broadcast_to, expand_dims
 
 
 def _tensor(x: TensorLike) -> Tensor:
@@ -21,6 +23,8 @@ def _tensor(x: TensorLike) -> Tensor:
 
 
 class Sum(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "sum")
@@ -29,12 +33,14 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (broadcast_to(expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape),)
+        # a read-only view on arrays, as the BroadcastTo op gives on Tensors: no copy
+        return (np.broadcast_to(expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape),)
 
 
 class _Extreme(Function):
     """max/min over axes; tied extremes share the gradient equally (like ``torch.amax``)."""
 
+    backward_on_arrays = True
     reduce = staticmethod(np.amax)
 
     @classmethod
@@ -54,8 +60,7 @@ class _Extreme(Function):
     @classmethod
     def backward(cls, ctx, grad):
         x, out = ctx.saved_tensors
-        out_k = expand_reduced(out, x.shape, ctx.axes, ctx.keepdims)
-        mask = x._data == out_k._data
+        mask = data_of(x) == expand_reduced(data_of(out), x.shape, ctx.axes, ctx.keepdims)
         share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(grad.dtype)
         return (expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims) * share,)
 
@@ -69,6 +74,8 @@ class Min(_Extreme):
 
 
 class Prod(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "prod")
@@ -81,29 +88,32 @@ class Prod(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         g = expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims)
-        if np.all(np.abs(x._data) > 1e-8):  # out / x is exact enough, and differentiable again
+        if np.all(np.abs(data_of(x)) > 1e-8):  # out / x is exact enough, and differentiable again
             return (g * expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x,)
         return (g * _prod_of_others(x, ctx.axes),)
 
 
-def _prod_of_others(x: Tensor, axes: tuple[int, ...]) -> Tensor:
+def _prod_of_others(x: Any, axes: tuple[int, ...]) -> Any:
     """For every element, the product of the other elements of its slice over ``axes``.
 
     Exact with zeros: the slice is laid out as a row of n values and repeated n times with the
     diagonal set to 1, so ``prod`` of row i skips element i. O(n**2) per slice, used only when the
-    input has (near-)zeros, where ``out / x`` fails; written in Tensor ops, so it is differentiable again.
+    input has (near-)zeros, where ``out / x`` fails. ``x`` is an array or a Tensor (then the result
+    is differentiable again).
     """
     keep = [a for a in range(x.ndim) if a not in axes]
     perm = keep + list(axes)
     xt = x.transpose(perm)
     lead = xt.shape[: len(keep)]
     n = int(np.prod(xt.shape[len(keep):], dtype=np.int64))
-    rows = expand_dims(xt.reshape(lead + (n,)), -2)  # (..., 1, n)
-    others = where(np.eye(n, dtype=bool), 1.0, rows).prod(axis=-1)  # (..., n)
+    rows = np.expand_dims(xt.reshape(lead + (n,)), -2)  # (..., 1, n)
+    others = np.where(np.eye(n, dtype=bool), 1.0, rows).prod(axis=-1)  # (..., n)
     return others.reshape(xt.shape).transpose(tuple(np.argsort(perm)))
 
 
 class Std(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, axis=None, ddof=0, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "std")
@@ -129,12 +139,14 @@ class Std(Function):
         shape, axes, keep = x.shape, ctx.axes, ctx.keepdims
         out_k = expand_reduced(out, shape, axes, keep)
         # A constant slice has std 0 and x - mean == 0 there: use 1 as divisor, so the gradient is 0
-        safe = where(out_k._data == 0, 1.0, out_k)
-        centered = x - Sum.apply(x, axis=axes, keepdims=True) / ctx.n
+        safe = np.where(data_of(out_k) == 0, 1.0, out_k)
+        centered = x - x.sum(axis=axes, keepdims=True) / ctx.n
         return (expand_reduced(grad, shape, axes, keep) * centered / (ctx.dof * safe),)
 
 
 class LogSumExp(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "logsumexp")
@@ -151,10 +163,13 @@ class LogSumExp(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         shape, axes, keep = x.shape, ctx.axes, ctx.keepdims
-        return (expand_reduced(grad, shape, axes, keep) * exp(x - expand_reduced(out, shape, axes, keep)),)
+        softmax = np.exp(x - expand_reduced(out, shape, axes, keep))
+        return (expand_reduced(grad, shape, axes, keep) * softmax,)
 
 
 class Softmax(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, axis=-1):
         axes = normalize_axes(axis, np.ndim(x), "softmax")
@@ -171,6 +186,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, axis=-1):
         axes = normalize_axes(axis, np.ndim(x), "log_softmax")
@@ -183,7 +200,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return (grad - exp(out) * grad.sum(axis=ctx.axes, keepdims=True),)
+        return (grad - np.exp(out) * grad.sum(axis=ctx.axes, keepdims=True),)
 
 
 @register(np.sum, kind="reduction", method=True)
@@ -391,6 +408,8 @@ Tensor.argmin = _argmin
 
 
 class Cumsum(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, axis=None):
         ctx.shape, ctx.axis = np.shape(x), axis
@@ -402,7 +421,7 @@ class Cumsum(Function):
         # reverse. With axis=None the output is the flattened input.
         axis = 0 if ctx.axis is None else ctx.axis
         rev = (slice(None),) * axis + (slice(None, None, -1),)
-        g = Cumsum.apply(grad[rev], axis=axis)[rev]
+        g = apply_any(Cumsum, grad[rev], axis=axis)[rev]
         return (g.reshape(ctx.shape) if ctx.axis is None else g,)
 
 
