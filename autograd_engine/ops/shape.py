@@ -2,7 +2,9 @@
 
 These move or repeat values without arithmetic, so their gradients move ``grad`` back: reshape it,
 transpose it the other way, sum it over broadcast axes (done by the engine) or scatter it into
-zeros (indexing, where repeated indices accumulate).
+zeros (indexing, where repeated indices accumulate). The rules use only array methods and
+``apply_any``, so they run on plain arrays for a first-order backward and on Tensors under
+``create_graph`` (``Function.backward_on_arrays``).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
-from ._util import TensorLike, normalize_axes
+from ._util import TensorLike, apply_any, normalize_axes
 from .registry import register
 
 
 class Reshape(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = np.shape(x)
@@ -36,6 +40,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, axes=None):
         ctx.axes = axes
@@ -48,6 +54,8 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, shape):
         return np.broadcast_to(x, shape)
@@ -58,6 +66,8 @@ class BroadcastTo(Function):
 
 
 class GetItem(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = np.shape(x), index
@@ -65,7 +75,7 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (IndexAdd.apply(grad, shape=ctx.shape, index=ctx.index),)
+        return (apply_any(IndexAdd, grad, shape=ctx.shape, index=ctx.index),)
 
     @classmethod
     def error_hint(cls, arrays, params):
@@ -89,6 +99,8 @@ class GetItem(Function):
 class IndexAdd(Function):
     """Scatter ``grad`` into zeros of ``shape`` at ``index``, adding at repeated indices."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, grad, shape, index):
         ctx.index = index
@@ -101,7 +113,7 @@ class IndexAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (GetItem.apply(grad, index=ctx.index),)
+        return (apply_any(GetItem, grad, index=ctx.index),)
 
 
 def _is_basic(index: Any) -> bool:
