@@ -1,4 +1,9 @@
-"""Linear algebra: matmul (1-d, 2-d and batched with broadcasting)."""
+"""Linear algebra: matmul (1-d, 2-d and batched with broadcasting), einsum and dot.
+
+The rules use operators, array methods, NumPy functions and ``apply_any``, so they run on plain
+arrays for a first-order backward and on Tensors under ``create_graph``
+(``Function.backward_on_arrays``).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
-from ._util import TensorLike
+from ._util import TensorLike, apply_any
 from .registry import register
-from .shape import broadcast_to
 
 
 class MatMul(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -190,6 +196,8 @@ def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[
 
 
 class Einsum(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, *operands, terms, out):
         ctx.terms, ctx.out = terms, out
@@ -235,10 +243,10 @@ class Einsum(Function):
                     subs.append(c + f)
                     c = f
                 target.append(c)
-            g = Einsum.apply(*args, terms=tuple(subs), out="".join(target))
+            g = apply_any(Einsum, *args, terms=tuple(subs), out="".join(target))
             full = tuple(sizes[c] for c in terms[k])  # a size-1 axis of the others broadcast
             if g.shape != full:
-                g = broadcast_to(g, full)
+                g = np.broadcast_to(g, full)
             grads.append(g)
         return tuple(grads)
 
