@@ -2,8 +2,9 @@
 
 One iterative pass, no recursion anywhere:
 
-1. Walk the graph (``node.edges``) from the roots with an explicit stack and count, for every
-   node, how many edges lead into it from nodes that will run (its dependencies).
+1. Walk the graph (``Function.edges``, stored as ``node._next`` and ``node._meta``) from the roots
+   with an explicit stack and count, for every node, how many edges lead into it from nodes that
+   will run (its dependencies).
 2. Run nodes whose count reached zero. A node's pending gradient is complete at that moment, so
    that is when tensor hooks and ``retain_grad`` see it. Its ``backward`` gives one gradient per
    input; each is fitted to the shape and dtype recorded on the edge (broadcasting summed away,
@@ -174,22 +175,15 @@ def _execute(
         while ready:
             node = ready.pop()
             grads = pending.pop(node, None)
-            input_grads = None
-            if grads is not None:
-                if node._n_outputs == 1:
-                    if node._hooks is not None or node._retained is not None:
-                        grads = _run_node_hooks(node, [grads], as_arrays)[0]
-                    if capture_node and node in capture_node:
-                        captured[capture_node[node][0][1]] = grads
-                    if as_arrays and not node.backward_on_arrays:
-                        input_grads = _backward_on_tensors(node, (grads,))
-                    else:
-                        input_grads = node.backward(node, grads)  # a staticmethod of the op
-                else:
-                    input_grads = _call_multi_output(
-                        node, grads, capture_node, captured, as_arrays
-                    )
-                if type(input_grads) is not tuple or len(input_grads) != len(node.edges):
+            nexts = node._next
+            if grads is None:
+                input_grads = (None,) * len(nexts)
+            else:
+                if node._plain and (node.backward_on_arrays or not as_arrays) and not capture_node:
+                    input_grads = node.backward(node, grads)  # a staticmethod of the op
+                else:  # hooks, several outputs, captured outputs or a rule that wants Tensors
+                    input_grads = _run_node(node, grads, as_arrays, capture_node, captured)
+                if input_grads.__class__ is not tuple or len(input_grads) != len(nexts):
                     input_grads = _check_grad_count(node, input_grads)
                 if anomaly:
                     from .anomaly import check_backward
@@ -198,28 +192,33 @@ def _execute(
             if not retain_graph and node._saved is not None:
                 node._saved = FREED  # release saved arrays as soon as the node has run
                 node._out = None
-            if input_grads is None:
-                input_grads = (None,) * len(node.edges)
-            for e, g in zip(node.edges, input_grads):
-                if e is None:  # an argument that gets no gradient
+            for fn, meta, g in zip(nexts, node._meta, input_grads):
+                if fn is None:  # an argument that gets no gradient
                     continue
-                fn, k, shape, dtype = e  # producer and output_nr, or None and the leaf itself
+                k, shape, dtype = meta  # output_nr of the producer fn, or -1 when fn is a leaf
                 if g is not None:
                     # dtype identity is the fast test; _fit compares properly and casts if needed
                     if g.__class__ not in fit_types or g.shape != shape or g.dtype is not dtype:
-                        g = _fit(g, e, node, as_arrays)
-                    if fn is None:
-                        _add_leaf(leaves, k, g)
-                    elif fn._n_outputs == 1:
+                        g = _fit(g, meta, node, as_arrays)
+                    if k < 0:
+                        if fn._requires_grad:
+                            entry = leaves.get(id(fn))
+                            if entry is None:
+                                leaves[id(fn)] = [fn, g]
+                            else:
+                                entry[1] = entry[1] + g
+                        continue
+                    if fn._n_outputs == 1:
                         old = pending.get(fn)
                         pending[fn] = g if old is None else old + g
                     else:
                         _add_pending(pending, fn, k, g)
-                if fn is not None:
-                    d = deps[fn] - 1
-                    deps[fn] = d
-                    if d == 0:
-                        ready.append(fn)
+                elif k < 0:
+                    continue
+                d = deps[fn] - 1
+                deps[fn] = d
+                if d == 0:
+                    ready.append(fn)
 
         # Drop the loop's last references to returned gradients, so _write_leaf_grads can see
         # which arrays nothing else holds.
@@ -253,15 +252,13 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
             stack.append(fn)
     while stack:
         node = stack.pop()
-        for e in node.edges:
-            if e is not None:
-                fn = e[0]
-                if fn is not None:
-                    if fn in deps:
-                        deps[fn] += 1
-                    else:
-                        deps[fn] = 1
-                        stack.append(fn)
+        for fn, meta in zip(node._next, node._meta):
+            if fn is not None and meta[0] >= 0:
+                if fn in deps:
+                    deps[fn] += 1
+                else:
+                    deps[fn] = 1
+                    stack.append(fn)
     return deps
 
 
@@ -295,18 +292,15 @@ def _add_leaf(leaves: dict, t: Tensor, g: Any) -> None:
         entry[1] = entry[1] + g
 
 
-def _backward_on_tensors(node: Function, grads: Sequence[Any]) -> tuple:
-    """Run a rule that wants Tensors while gradients travel as arrays: wrap, call, unwrap."""
-    result = _check_grad_count(node, node.backward(node, *[Tensor._make(g) for g in grads]))
-    return tuple([r._data if isinstance(r, Tensor) else r for r in result])
-
-
-def _call_multi_output(
-    node: Function, grads: list, capture_node: dict, captured: list, as_arrays: bool
+def _run_node(
+    node: Function, grads: Any, as_arrays: bool, capture_node: dict, captured: list
 ) -> Any:
-    """Call the backward of a node with several outputs; unused outputs get zero gradients."""
+    """Call a node's backward the long way: run hooks and retain_grad on its outputs, record
+    captured gradients, fill unused outputs of a multi-output node with zeros, and wrap arrays
+    in Tensors for a rule that wants Tensors."""
+    grads = [grads] if node._n_outputs == 1 else grads
     if node._hooks is not None or node._retained is not None:
-        _run_node_hooks(node, grads, as_arrays)
+        grads = _run_node_hooks(node, grads, as_arrays)
     for output_nr, k in capture_node.get(node, ()):
         captured[k] = grads[output_nr]
     if any(g is None for g in grads):  # not `None in grads`: that calls Tensor.__eq__
@@ -316,7 +310,8 @@ def _call_multi_output(
             for g, (shape, dtype) in zip(grads, node._out_meta)
         ]
     if as_arrays and not node.backward_on_arrays:
-        return _backward_on_tensors(node, grads)
+        result = _check_grad_count(node, node.backward(node, *[Tensor._make(g) for g in grads]))
+        return tuple([r._data if isinstance(r, Tensor) else r for r in result])
     return node.backward(node, *grads)
 
 
@@ -324,7 +319,7 @@ def _check_grad_count(node: Function, result: Any) -> tuple:
     """Accept a lone gradient or a list for convenience; explain a wrong count."""
     if type(result) is not tuple:
         result = tuple(result) if isinstance(result, list) else (result,)
-    n = len(node.edges)
+    n = len(node._next)
     if len(result) > n and all(r is None for r in result[n:]):
         result = result[:n]
     if len(result) != n:
@@ -336,11 +331,11 @@ def _check_grad_count(node: Function, result: Any) -> tuple:
     return result
 
 
-def _fit(g: Any, edge: tuple, node: Function, as_arrays: bool) -> Any:
-    """Make ``g`` an array (``as_arrays``) or a Tensor of the input's shape and dtype: sum
-    broadcast axes, cast, or explain."""
-    i = next(k for k, e in enumerate(node.edges) if e is edge)
-    shape, dtype = edge[2], edge[3]
+def _fit(g: Any, meta: tuple, node: Function, as_arrays: bool) -> Any:
+    """Make ``g`` an array (``as_arrays``) or a Tensor of the input's shape and dtype (``meta`` is
+    the input's ``(output_nr, shape, dtype)``): sum broadcast axes, cast, or explain."""
+    i = next(k for k, m in enumerate(node._meta) if m is meta)
+    shape, dtype = meta[1], meta[2]
     if isinstance(g, Tensor):
         if as_arrays:
             g = g._data

@@ -120,12 +120,13 @@ class Function:
 
     # Attributes every node sets live in slots (no per-node __dict__ unless an op stores extra
     # state such as ``ctx.axes``); rarely set ones are class-level defaults.
-    __slots__ = ("_inputs", "edges", "needs_input_grad", "_saved", "_out", "__dict__")
+    __slots__ = ("_inputs", "_next", "_meta", "needs_input_grad", "_saved", "_out", "__dict__")
 
     #: Whether ``backward`` also runs on NumPy arrays (see the module docstring).
     backward_on_arrays: bool = False
     _saved_versions: tuple | None = None  # None: every saved input was at version 0
     _n_outputs: int = 1
+    _plain: bool = True  # False once the node has hooks, retained outputs or several outputs
     _out_meta: tuple = ()
     _hooks: dict | None = None
     _retained: dict | None = None
@@ -182,11 +183,14 @@ class Function:
     def _record(cls, args: tuple, arrays: list, needs: tuple, params: dict) -> Any:
         """``apply`` when the call must be recorded: the new instance is the node and the ctx.
 
-        Per positional argument the node keeps an edge: None when it gets no gradient, else
-        ``(producer, output_nr, shape, dtype)``, with ``producer`` None and the leaf Tensor in
-        place of ``output_nr`` for a leaf. Holding edges rather than input Tensors lets every
-        intermediate array that backward does not need die with its last user reference, as in
-        PyTorch. (Inlined here: this runs once per recorded op.)
+        Per positional argument the node keeps an edge (see ``edges``), stored as two tuples:
+        ``_next`` holds the producer node, the leaf Tensor, or None when the argument gets no
+        gradient; ``_meta`` holds ``(output_nr, shape, dtype)`` of the input (``output_nr`` -1 for
+        a leaf), or None. Holding edges rather than input Tensors lets every intermediate array
+        that backward does not need die with its last user reference, as in PyTorch. ``_meta``
+        holds no objects the garbage collector tracks, so it costs the collector nothing once
+        made; this split matters for graphs of hundreds of thousands of scalar ops.
+        (Inlined here: this runs once per recorded op.)
         """
         ctx = _new(cls)
         ctx._inputs = args  # strong while forward runs (save_for_backward matches against them)
@@ -204,30 +208,36 @@ class Function:
 
             check_forward(ctx, out)
 
-        edges = []
+        nxt = []
+        meta = []
         weak = False  # whether an intermediate input with dimensions must be held weakly
         for a, need in zip(args, needs):
             if need:
                 d = a._data
                 fn = a._grad_fn
                 if fn is None:
-                    edges.append((None, a, d.shape, d.dtype))
+                    nxt.append(a)
+                    meta.append((-1, d.shape, d.dtype))
                 else:
-                    edges.append((fn, a._output_nr, d.shape, d.dtype))
+                    nxt.append(fn)
+                    meta.append((a._output_nr, d.shape, d.dtype))
                     weak = weak or d.ndim != 0
             else:
-                edges.append(None)
-        ctx.edges = tuple(edges)
+                nxt.append(None)
+                meta.append(None)
+        ctx._next = tuple(nxt)
+        ctx._meta = tuple(meta)
         if weak:  # 0-d values cost nothing to keep and make scalar graphs fully inspectable
             ctx._inputs = tuple([
-                _weakref(a) if e is not None and e[0] is not None and a._data.ndim else a
-                for a, e in zip(args, edges)
+                _weakref(a) if m is not None and m[0] >= 0 and a._data.ndim else a
+                for a, m in zip(args, meta)
             ])
 
         saved = ctx._saved
         if type(out) is tuple:
             out = tuple([_to_data(o) for o in out])
             ctx._n_outputs = len(out)
+            ctx._plain = False
             ctx._out_meta = tuple([(o.shape, o.dtype) for o in out])
             if saved is not None and any(s is o for s in saved for o in out):
                 ctx._out = out
@@ -253,6 +263,16 @@ class Function:
         Tensors with more than zero dimensions are held weakly and read as None once nothing else
         references them; the graph itself is ``next_functions``."""
         return tuple([a() if type(a) is _weakref else a for a in self._inputs])
+
+    @property
+    def edges(self) -> tuple:
+        """Per positional argument: None if it gets no gradient, else ``(producer, output_nr,
+        shape, dtype)``, with ``producer`` None and the leaf Tensor in place of ``output_nr`` for a
+        leaf."""
+        return tuple([
+            None if m is None else (None, n, m[1], m[2]) if m[0] < 0 else (n, *m)
+            for n, m in zip(self._next, self._meta)
+        ])
 
     @property
     def next_functions(self) -> tuple:
@@ -370,6 +390,7 @@ class Function:
     def _add_hook(self, output_nr: int, hook: Callable) -> _HookHandle:
         if self._hooks is None:
             self._hooks = {}
+            self._plain = False
         hooks = self._hooks.setdefault(output_nr, [])
         hooks.append(hook)
         return _HookHandle(hooks, hook)
@@ -377,6 +398,7 @@ class Function:
     def _retain_grad(self, output_nr: int, tensor: Tensor) -> None:
         if self._retained is None:
             self._retained = {}
+            self._plain = False
         self._retained[output_nr] = weakref.ref(tensor)
 
     def _wrap_output(self, data: Any, output_nr: int) -> Tensor:
