@@ -2,8 +2,9 @@
 
 They only move values, so their gradients move ``grad`` back: slices of it for each joined input
 (concatenate, stack), zeros around each piece (split, as a basic-index ``getitem``), the inner part
-(pad) or the same flip. Each backward is written in Tensor ops (``getitem``, ``flip``), so it is
-differentiable again.
+(pad) or the same flip. Each backward is written with indexing and ``np.flip``, so it runs on
+plain arrays for a first-order backward (views, no copies) and on Tensors, differentiable again,
+under ``create_graph`` (``Function.backward_on_arrays``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def _shapes(arrays: Sequence[Any]) -> str:
 
 
 class Concatenate(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
@@ -44,12 +47,14 @@ class Concatenate(Function):
         lead = (slice(None),) * ctx.axis
         b = ctx.bounds
         return tuple(
-            GetItem.apply(grad, index=lead + (slice(int(b[i]), int(b[i + 1])),)) if need else None
+            grad[lead + (slice(int(b[i]), int(b[i + 1])),)] if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
 
 
 class Stack(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
@@ -59,7 +64,7 @@ class Stack(Function):
     def backward(ctx, grad):
         lead = (slice(None),) * ctx.axis
         return tuple(
-            GetItem.apply(grad, index=lead + (i,)) if need else None
+            grad[lead + (i,)] if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
 
@@ -188,6 +193,8 @@ def split(x: TensorLike, indices_or_sections: int | Sequence[int], axis: int = 0
 
 
 class Pad(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, pad_width, constant_values=0):
         ctx.inner = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, np.shape(x)))
@@ -196,7 +203,7 @@ class Pad(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (GetItem.apply(grad, index=ctx.inner),)
+        return (grad[ctx.inner],)
 
 
 def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
@@ -244,6 +251,8 @@ def pad(x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: 
 
 
 class Flip(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
@@ -251,7 +260,7 @@ class Flip(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (Flip.apply(grad, axes=ctx.axes),)
+        return (np.flip(grad, ctx.axes),)
 
 
 @register(np.flip, kind="custom", sampler="flip")
