@@ -13,7 +13,9 @@ differentiable to any order. ``conv2d`` is ``Unfold`` + one matrix product per g
 the window view is the im2col copy), ``avg_pool2d`` is ``Unfold`` + a sum. ``max_pool2d`` keeps a
 running maximum over the kernel offsets and the offset of each window's (first) maximum; its
 gradient scatters ``grad`` to those positions (``PoolScatter``), whose own gradient gathers again
-(``PoolGather``).
+(``PoolGather``). These Functions call each other through ``apply_any``, so their rules run on
+plain arrays for a first-order backward and on Tensors under ``create_graph``
+(``Function.backward_on_arrays``).
 
 Convention at kinks: ``max_pool2d`` sends the gradient of a window to the first maximal element in
 row-major window order (as PyTorch's CPU kernel does).
@@ -28,7 +30,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..function import Function
 from ..tensor import Tensor
-from ._util import TensorLike, data_of
+from ._util import TensorLike, apply_any, data_of
 from .registry import register
 
 Pair = tuple[int, int]
@@ -88,6 +90,8 @@ def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair) -> np.n
 class Unfold(Function):
     """``(N, C, H, W)`` -> windows ``(C, kh, kw, N, H', W')`` (a read-only strided view)."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation):
         ctx.shape = x.shape
@@ -97,11 +101,13 @@ class Unfold(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (Fold.apply(grad, shape=ctx.shape, **ctx.params),)
+        return (apply_any(Fold, grad, shape=ctx.shape, **ctx.params),)
 
 
 class Fold(Function):
     """Windows ``(C, kh, kw, N, H', W')`` -> ``(N, C, H, W)``, adding where windows overlap."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, cols, shape, kernel, stride, padding, dilation):
@@ -119,7 +125,7 @@ class Fold(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (Unfold.apply(grad, **ctx.params),)
+        return (apply_any(Unfold, grad, **ctx.params),)
 
 
 # ----- conv2d -------------------------------------------------------------------------------------
@@ -242,6 +248,8 @@ def _offsets(kernel: Pair, stride: Pair, out_hw: tuple[int, int]):
 
 
 class MaxPool2d(Function):
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
         xp = _pad_hw(x, padding, -np.inf)
@@ -269,11 +277,13 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (PoolScatter.apply(grad, **ctx.where),)
+        return (apply_any(PoolScatter, grad, **ctx.where),)
 
 
 class PoolScatter(Function):
     """Into zeros of ``shape``, add each window's ``grad`` at the kernel offset ``arg`` of it."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, grad, *, arg, shape, kernel, stride, padding):
@@ -293,11 +303,13 @@ class PoolScatter(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (PoolGather.apply(grad, **ctx.where),)
+        return (apply_any(PoolGather, grad, **ctx.where),)
 
 
 class PoolGather(Function):
     """Each window's element at kernel offset ``arg``: the adjoint of :class:`PoolScatter`."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x, *, arg, shape, kernel, stride, padding):
@@ -311,7 +323,7 @@ class PoolGather(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (PoolScatter.apply(grad, **ctx.where),)
+        return (apply_any(PoolScatter, grad, **ctx.where),)
 
 
 def _torch_like_max_pool(x, kernel_size, stride=None, padding=0):
