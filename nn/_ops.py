@@ -1,4 +1,9 @@
-"""Small fused ops used by ``nn`` (written against the engine's public ``ag.Function``)."""
+"""Small fused ops used by ``nn`` (written against the engine's public ``ag.Function``).
+
+Every rule uses only operators, array methods, NumPy functions and ``apply_any`` (the engine's
+helper that calls a Function on arrays or Tensors), so each sets ``backward_on_arrays``: a plain
+backward runs it on NumPy arrays, ``create_graph`` on Tensors (differentiable again).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from typing import Any
 import numpy as np
 
 import autograd_engine as ag
+from autograd_engine.ops._util import apply_any
+from autograd_engine.ops.reduce import Softmax
 
 
 def as_tensor(x: Any, dtype: Any = None) -> ag.Tensor:
@@ -34,6 +41,8 @@ def cast_input(x: Any, dtype: np.dtype) -> ag.Tensor:
 class Stack(ag.Function):
     """``np.stack(tensors, axis)``; the gradient is split back into the pieces."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
@@ -49,6 +58,8 @@ class Stack(ag.Function):
 
 class Concat(ag.Function):
     """``np.concatenate(tensors, axis)``; the gradient is sliced back into the pieces."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, *arrays, axis=0):
@@ -78,7 +89,10 @@ def concat(tensors: list, axis: int = 0) -> ag.Tensor:
 
 
 class Linear(ag.Function):
-    """``x @ w.T + b`` in one node; backward is written in Tensor ops (twice differentiable)."""
+    """``x @ w.T + b`` in one node; backward uses ``@``, ``.reshape``, ``.T`` and ``.sum``, so it runs
+    on arrays, and on Tensors under ``create_graph`` (twice differentiable)."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x, w, b=None):
@@ -112,8 +126,11 @@ class CrossEntropy(ag.Function):
 
     ``q`` holds each element's target weight per class (one-hot × class weight, label smoothing and
     ignore mask folded in), so the loss per sample is ``-(q * log_softmax(x)).sum(axis=1)`` and the
-    gradient is ``(q.sum(1) * softmax(x) - q) * upstream``.
+    gradient is ``(q.sum(1) * softmax(x) - q) * upstream`` (:class:`CrossEntropyBackward`, which
+    reuses the softmax computed by forward).
     """
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x, q=None, reduction="mean", denom=1.0):
@@ -137,30 +154,50 @@ class CrossEntropy(ag.Function):
 
     @staticmethod
     def backward(ctx, grad):
-        q, reduction = ctx.q, ctx.reduction
-        qsum = q.sum(axis=1, keepdims=True)
-        if not ag.is_grad_enabled():  # plain backward: stay in NumPy
-            g = grad.data
-            if reduction == "none":
-                g = np.expand_dims(g, 1)
-            elif reduction == "mean":
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    g = g / np.asarray(ctx.denom, dtype=g.dtype)
-            return (ag.Tensor((qsum * ctx.p - q) * g),)
         (x,) = ctx.saved_tensors
-        p = ag.softmax(x, axis=1)
-        if reduction == "none":
-            g = ag.expand_dims(grad, 1)
-        elif reduction == "mean":
-            g = grad / float(ctx.denom)
+        if ctx.reduction == "none":
+            g = np.expand_dims(grad, 1)  # one upstream value per sample (and position)
+        elif ctx.reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):  # denom 0: all targets ignored
+                g = grad / np.asarray(ctx.denom, dtype=grad.dtype)
         else:
             g = grad
-        return ((p * ag.Tensor(qsum) - ag.Tensor(q)) * g,)
+        return (apply_any(CrossEntropyBackward, g, x, q=ctx.q, p=ctx.p),)
+
+
+class CrossEntropyBackward(ag.Function):
+    """``(q.sum(1) * p - q) * g`` with ``p = softmax(x, axis=1)``: the gradient of
+    :class:`CrossEntropy` as one op. ``p`` is passed in (forward computed it from ``x``); the rule
+    of this op, needed only for gradients of gradients, recomputes it differentiably."""
+
+    backward_on_arrays = True
+
+    @staticmethod
+    def forward(ctx, g, x, q, p):
+        ctx.save_for_backward(g, x)
+        ctx.q = q
+        return (q.sum(axis=1, keepdims=True) * p - q) * g
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, x = ctx.saved_tensors
+        q = ctx.q
+        qsum = q.sum(axis=1, keepdims=True)
+        need_g, need_x = ctx.needs_input_grad
+        p = apply_any(Softmax, x, axis=1)
+        gg_g = gg * (qsum * p - q) if need_g else None  # the engine sums it to g's shape
+        gx = None
+        if need_x:  # softmax's rule applied to gg * qsum * g
+            h = gg * (qsum * g)
+            gx = p * (h - (h * p).sum(axis=1, keepdims=True))
+        return gg_g, gx
 
 
 class Split(ag.Function):
     """Split ``x`` into ``n`` equal pieces along ``axis`` (dropping that axis if ``squeeze``),
     as one multi-output node; the gradient is stacked/concatenated back."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x, n=1, axis=0, squeeze=False):
@@ -173,8 +210,8 @@ class Split(ag.Function):
     @staticmethod
     def backward(ctx, *grads):
         if ctx.squeeze:
-            return (Stack.apply(*grads, axis=ctx.axis),)
-        return (Concat.apply(*grads, axis=ctx.axis),)
+            return (apply_any(Stack, *grads, axis=ctx.axis),)
+        return (apply_any(Concat, *grads, axis=ctx.axis),)
 
 
 def split(x: ag.Tensor, n: int, axis: int = 0, squeeze: bool = False) -> tuple:
