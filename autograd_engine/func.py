@@ -45,6 +45,8 @@ _DEPTH = [0]
 class _Alias(Function):
     """Identity op: a fresh graph node standing for an argument that already requires grad."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x):
         return x
@@ -56,6 +58,8 @@ class _Alias(Function):
 
 class _Stack(Function):
     """``np.stack(rows)`` along a new first axis, differentiable (assembles Jacobians)."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, *rows):

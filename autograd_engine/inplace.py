@@ -63,6 +63,8 @@ class SetItem(Function):
     result is unspecified there).
     """
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, x, value, index):
         out = np.array(x, copy=True)
