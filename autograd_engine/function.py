@@ -212,7 +212,8 @@ class Function:
 
         nxt = []
         meta = []
-        weak = False  # whether an intermediate input with dimensions must be held weakly
+        kept = []  # the arguments, intermediates with dimensions held weakly
+        weak = False
         for a, need in zip(args, needs):
             if need:
                 d = a._data
@@ -220,20 +221,22 @@ class Function:
                 if fn is None:
                     nxt.append(a)
                     meta.append((-1, d.shape, d.dtype))
-                else:
+                elif d.ndim:
                     nxt.append(fn)
                     meta.append((a._output_nr, d.shape, d.dtype))
-                    weak = weak or d.ndim != 0
+                    a = _weakref(a)
+                    weak = True
+                else:  # 0-d values cost nothing to keep and make scalar graphs inspectable
+                    nxt.append(fn)
+                    meta.append((a._output_nr, (), d.dtype))
             else:
                 nxt.append(None)
                 meta.append(None)
+            kept.append(a)
         ctx._next = tuple(nxt)
         ctx._meta = tuple(meta)
-        if weak:  # 0-d values cost nothing to keep and make scalar graphs fully inspectable
-            ctx._inputs = tuple([
-                _weakref(a) if m is not None and m[0] >= 0 and a._data.ndim else a
-                for a, m in zip(args, meta)
-            ])
+        if weak:
+            ctx._inputs = tuple(kept)
 
         saved = ctx._saved
         if type(out) is tuple:
