@@ -68,3 +68,22 @@ def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
         if isinstance(a, Tensor):
             return fn.apply(*args, **params)
     return fn.forward(_NO_GRAD_CTX, *args, **params)
+
+
+def broadcast_view(g: Any, shape: tuple[int, ...]) -> Any:
+    """``np.broadcast_to(g, shape)``; for a one-element array (a full reduction's gradient) the read-only
+    zero-stride view is made directly, about 3x faster than ``np.broadcast_to``. Tensors dispatch
+    to the engine's ``broadcast_to``.
+
+    >>> broadcast_view(np.float64(2.0), (2, 3))
+    array([[2., 2., 2.],
+           [2., 2., 2.]])
+    """
+    if not isinstance(g, Tensor) and g.size == 1 and len(shape) >= g.ndim:
+        if not shape:
+            return g
+        a = np.array(g).reshape(())  # its own buffer: the view cannot alias anything else
+        view = np.ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
+        view.flags.writeable = False
+        return view
+    return np.broadcast_to(g, shape)

@@ -247,10 +247,11 @@ def _elementwise(
         saved = ctx.saved_tensors
         x = saved[0] if save != "out" else None
         out = saved[-1] if save != "x" else None
-        return (vjp(grad, x, out, **getattr(ctx, "params", {})),)
+        return (vjp(grad, x, out, **ctx.params),)
 
     return type(name, (Function,), {
         "forward": staticmethod(fwd), "backward": staticmethod(bwd), "backward_on_arrays": True,
+        "params": {},  # keyword parameters of the call, when there are any (set per node)
         "__doc__": f"Elementwise {name.lower()}; see the public function for its gradient.",
         "__module__": __name__,
     })

@@ -29,6 +29,8 @@ class MatMul(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
+        if x.ndim == 2 and y.ndim == 2:  # the common case, without the bookkeeping below
+            return (grad @ y.T if need_x else None), (x.T @ grad if need_y else None)
         # Treat 1-d operands as a row (x) or a column (y), as matmul does, and undo it after.
         x2 = x if x.ndim > 1 else x.reshape(1, -1)
         y2 = y if y.ndim > 1 else y.reshape(-1, 1)

@@ -14,7 +14,15 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
-from ._util import Axis, TensorLike, apply_any, data_of, expand_reduced, normalize_axes
+from ._util import (
+    Axis,
+    TensorLike,
+    apply_any,
+    broadcast_view,
+    data_of,
+    expand_reduced,
+    normalize_axes,
+)
 from .registry import register
 
 
@@ -29,12 +37,12 @@ class Sum(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "sum")
         ctx.shape, ctx.axes, ctx.keepdims = np.shape(x), axes, keepdims
-        return np.sum(x, axis=axes, keepdims=keepdims)
+        return np.add.reduce(x, axis=axes, keepdims=keepdims)  # np.sum minus its Python layer
 
     @staticmethod
     def backward(ctx, grad):
         # a read-only view on arrays, as the BroadcastTo op gives on Tensors: no copy
-        return (np.broadcast_to(expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape),)
+        return (broadcast_view(expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape),)
 
 
 class _Extreme(Function):
