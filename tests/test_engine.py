@@ -452,3 +452,13 @@ def test_graph_does_not_keep_outputs_it_never_saved():
     assert alive() is None
     z.sum().backward()
     np.testing.assert_array_equal(x.grad.data, np.full(4, 2.0))
+
+
+def test_grad_of_a_full_sum_is_a_writable_array_of_its_own():
+    # Sum's rule hands back a read-only zero-stride view; .grad must still be a normal array.
+    x = Tensor(np.zeros((2, 3)), requires_grad=True)
+    x.sum().backward()
+    assert x.grad.data.flags.writeable and x.grad.data.strides != (0, 0)
+    x.grad.data[0, 0] = 5.0
+    x.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[6.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
