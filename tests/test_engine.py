@@ -461,4 +461,4 @@ def test_grad_of_a_full_sum_is_a_writable_array_of_its_own():
     assert x.grad.data.flags.writeable and x.grad.data.strides != (0, 0)
     x.grad.data[0, 0] = 5.0
     x.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[6.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(x.grad.data, [[6.0, 2.0, 2.0], [2.0, 2.0, 2.0]])
