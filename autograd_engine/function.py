@@ -293,8 +293,25 @@ class Function:
     def save_for_backward(self, *items: Any) -> None:
         """Keep arrays (or Tensors) for ``backward``; read them back with ``saved_tensors``."""
         inputs = self._inputs
-        resolved = []
         bumped = False
+        if len(items) == len(inputs):
+            # Saving exactly the inputs, in order (Mul, MatMul, ...), shares the argument tuple:
+            # no search, and one object less per node for the garbage collector to scan.
+            for item, a in zip(items, inputs):
+                if a is item:  # a constant passed through as it is
+                    continue
+                if not isinstance(a, Tensor) or a._data is not item:
+                    break
+                bumped = bumped or a._version != 0
+            else:
+                self._saved = inputs
+                if bumped:
+                    self._saved_versions = tuple(
+                        [a._version if isinstance(a, Tensor) else 0 for a in inputs]
+                    )
+                return
+            bumped = False
+        resolved = []
         for item in items:
             if not isinstance(item, Tensor):
                 for a in inputs:
@@ -303,15 +320,7 @@ class Function:
                         bumped = bumped or a._version != 0
                         break
             resolved.append(item)
-        # Saving exactly the inputs (Mul, MatMul, ...) shares the argument tuple: one object
-        # less per node for the garbage collector to scan in large graphs.
-        same = len(resolved) == len(inputs)
-        if same:
-            for r, a in zip(resolved, inputs):
-                if r is not a:
-                    same = False
-                    break
-        self._saved = inputs if same else tuple(resolved)
+        self._saved = tuple(resolved)
         if bumped:  # versions are recorded only when some input was modified in place before
             self._saved_versions = tuple(
                 [r._version if isinstance(r, Tensor) else 0 for r in resolved]
