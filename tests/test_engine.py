@@ -462,3 +462,17 @@ def test_grad_of_a_full_sum_is_a_writable_array_of_its_own():
     x.grad.data[0, 0] = 5.0
     x.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [[6.0, 2.0, 2.0], [2.0, 2.0, 2.0]])
+
+
+def test_nodes_with_equal_metadata_share_it_and_the_tables_stay_bounded():
+    from autograd_engine import function
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    a, b = x * 2.0, x * 3.0
+    assert a.grad_fn.needs_input_grad is b.grad_fn.needs_input_grad
+    assert a.grad_fn._meta is b.grad_fn._meta
+    for n in range(1, function._SHARED_MAX + 10):  # ever-new shapes
+        Tensor(np.ones(n), requires_grad=True) * 2.0
+    assert len(function._METAS) <= function._SHARED_MAX
+    (a + b).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full(3, 5.0))
