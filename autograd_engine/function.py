@@ -56,6 +56,9 @@ from .tensor import Tensor, _HookHandle
 _ARRAY_TYPES = (np.ndarray, np.generic)
 # A unique marker (not the shared empty tuple): `_saved` of a node whose saved arrays were released.
 FREED: tuple = tuple([None])
+# `_saved` of a node that saved just its output (held in `_out`): shared, so such nodes allocate
+# no tuple of their own (see _NEEDS below for why that matters).
+OUTPUT_ONLY: tuple = tuple(["<the output>"])
 
 
 class _NeverNeeded(tuple):
@@ -255,6 +258,8 @@ class Function:
             for item in saved:
                 if item is out:  # kept only when saved: holding it otherwise pins a dead array
                     ctx._out = out
+                    if len(saved) == 1:  # tanh, exp, relu, ...: no tuple of one per node
+                        ctx._saved = OUTPUT_ONLY
                     break
         if out.dtype.kind != "f" or ctx._non_differentiable:
             return ctx._wrap_output(out, 0)
@@ -345,6 +350,8 @@ class Function:
                     "first backward() (or ag.grad) if you need to backward twice"
                 )
             return ()
+        if saved is OUTPUT_ONLY:
+            saved = (self._out,)
         versions = self._saved_versions
         if self.backward_on_arrays and not STATE.enabled:  # the arrays themselves
             result = []

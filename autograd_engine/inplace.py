@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .function import Function
+from .function import OUTPUT_ONLY, Function
 from .grad_mode import STATE
 from .ops.shape import _plain_index
 from .tensor import Tensor
@@ -112,6 +112,8 @@ def _mark_saved_output(t: Tensor) -> None:
     if t._output_nr >= len(outs):
         return
     mine = outs[t._output_nr]
+    if fn._saved is OUTPUT_ONLY:
+        fn._saved = (mine,)
     if not any(item is mine for item in fn._saved):
         return
     # A stand-in Tensor whose version differs from the 0 recorded for saved arrays: the regular
