@@ -226,7 +226,8 @@ def _execute(
         if as_arrays:
             for entry in leaves.values():
                 entry[1] = Tensor._make(entry[1])
-            captured = [None if c is None else Tensor._make(c) for c in captured]
+            if captured:
+                captured = [None if c is None else Tensor._make(c) for c in captured]
         if capture is not None:
             for key, (t, g) in leaves.items():
                 k = capture_leaf.get(key)

@@ -11,6 +11,7 @@ require gradients.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -276,9 +277,7 @@ class Tensor:
         >>> x.grad
         Tensor(6.)
         """
-        from .engine import backward
-
-        backward(self, gradient, retain_graph, create_graph)
+        _engine().backward(self, gradient, retain_graph, create_graph)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it).
@@ -386,3 +385,11 @@ class _HookHandle:
             self._hooks.remove(self._hook)
         except ValueError:
             pass
+
+
+@functools.cache
+def _engine() -> Any:
+    """The engine module, imported on first use (it imports this module)."""
+    from . import engine
+
+    return engine
