@@ -3,7 +3,8 @@
 A subclass declares ``forward(ctx, *args, **params)``, which runs on NumPy arrays, and
 ``backward(ctx, *grad_outputs)``, which runs on Tensors and returns one gradient per positional
 argument (None where there is none). Because ``backward`` is written in Tensor ops, recording it
-(``create_graph=True``) gives higher-order gradients for free.
+(``create_graph=True``) gives higher-order gradients for free; rules that declare
+``backward_on_arrays`` (see below) also run on plain arrays when no graph is built.
 
 ``Function.apply`` unwraps Tensor arguments to arrays, runs ``forward`` and, only when grad mode is on
 and some input requires grad, records the call: the instance of the subclass *is* the graph node and
