@@ -172,8 +172,14 @@ def _execute(
     gc.disable()
     anomaly = STATE.anomaly
     try:
+        grads = None
         while ready:
             node = ready.pop()
+            # The previous node's incoming gradient is released only after this node's rule has
+            # allocated its results (as `g = g * a` does by hand): freed first, its memory merges
+            # into the top of the heap, glibc trims it and the very next allocation faults fresh
+            # pages back in (3,600 page faults a step on op_overhead_256; 64 this way).
+            previous = grads
             grads = pending.pop(node, None)
             nexts = node._next
             if grads is None:
@@ -189,6 +195,7 @@ def _execute(
                     from .anomaly import check_backward
 
                     check_backward(node, input_grads)
+            del previous
             if not retain_graph and node._saved is not None:
                 node._saved = FREED  # release saved arrays as soon as the node has run
                 node._out = None
