@@ -115,6 +115,30 @@ True
 >>> x.grad
 Tensor([100.,   1.,  10.])
 
+**The same rule on arrays, at NumPy speed.** A ``backward`` that uses only operators, array
+methods and ``np.*`` functions works on plain arrays too (Tensors dispatch NumPy functions to the
+engine). Declare it with ``backward_on_arrays = True``: an ordinary backward then passes arrays
+(and ``saved_tensors`` gives arrays), which skips a Tensor per intermediate gradient, while
+``create_graph=True`` still passes Tensors, so the rule stays differentiable. Every built-in op is
+written this way:
+
+>>> class Softsign(ag.Function):
+...     backward_on_arrays = True
+...     @staticmethod
+...     def forward(ctx, x):
+...         ctx.save_for_backward(x)
+...         return x / (1 + np.abs(x))
+...     @staticmethod
+...     def backward(ctx, grad):
+...         (x,) = ctx.saved_tensors              # an array, or a Tensor under create_graph
+...         return grad / (1 + np.abs(x)) ** 2
+>>> x = ag.Tensor([-1.0, 3.0], requires_grad=True)
+>>> (g,) = ag.grad(Softsign.apply(x).sum(), x, create_graph=True)
+>>> g
+Tensor([0.25  , 0.0625], grad_fn=<Div>)
+>>> ag.grad(g.sum(), x)[0]                       # differentiable again
+Tensor([ 0.25    , -0.03125])
+
 **Property-testing your op.** :func:`autograd_engine.testing.check_function` runs ``gradcheck``
 (and ``gradgradcheck`` with ``gradgrad=True``) over inputs drawn with Hypothesis: give a shape or
 a strategy from :mod:`autograd_engine.testing.strategies` per argument. Put it in a test:
