@@ -29,7 +29,7 @@ from .factories import (
     zeros,
     zeros_like,
 )
-from .function import Function
+from .function import Function, apply_any
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .ops import (
     REGISTRY,
@@ -97,7 +97,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "func",
-    "DEFAULT_DTYPE", "REGISTRY", "Function", "Tensor", "__version__",
+    "DEFAULT_DTYPE", "REGISTRY", "Function", "Tensor", "__version__", "apply_any",
     "abs", "add", "arange", "astype", "broadcast_to", "clip", "cos", "default_generator",
     "detect_anomaly", "divide", "elu", "enable_grad", "erf", "exp", "expand_dims", "eye", "full",
     "gelu", "grad", "is_grad_enabled", "leaky_relu", "linspace", "log", "log1p", "log_softmax",

@@ -104,7 +104,8 @@ class Function:
     ``ctx.needs_input_grad[i]`` tells whether input ``i`` needs a gradient. Set the class attribute
     ``backward_on_arrays = True`` when ``backward`` uses only operators, array methods and NumPy
     functions: without ``create_graph`` it then receives (and ``saved_tensors`` returns) NumPy
-    arrays, which is several times faster for small arrays.
+    arrays, which is several times faster for small arrays; :func:`apply_any` calls another
+    Function from such a rule.
 
     >>> import autograd_engine as ag
     >>> class Cube(ag.Function):
@@ -482,6 +483,26 @@ def _share(table: dict, key: tuple) -> tuple:
         table.clear()
     table[key] = key
     return key
+
+
+def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
+    """``fn.apply(*args, **params)`` when an argument is a Tensor, else ``fn``'s forward run directly
+    on the arrays (nothing recorded, an array back). A ``backward_on_arrays`` rule calls other
+    Functions (say, its own backward op) this way, so that it works on arrays and on Tensors.
+
+    >>> import numpy as np
+    >>> import autograd_engine as ag
+    >>> class Double(ag.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         return 2 * x
+    >>> ag.apply_any(Double, np.ones(2)), ag.apply_any(Double, ag.Tensor([1.0]))
+    (array([2., 2.]), Tensor([2.]))
+    """
+    for a in args:
+        if isinstance(a, Tensor):
+            return fn.apply(*args, **params)
+    return fn.forward(_NO_GRAD_CTX, *args, **params)
 
 
 def _list_to_array(cls: type, a: list) -> np.ndarray:

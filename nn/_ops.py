@@ -1,7 +1,7 @@
 """Small fused ops used by ``nn`` (written against the engine's public ``ag.Function``).
 
-Every rule uses only operators, array methods, NumPy functions and ``apply_any`` (the engine's
-helper that calls a Function on arrays or Tensors), so each sets ``backward_on_arrays``: a plain
+Every rule uses only operators, array methods, NumPy functions and ``ag.apply_any`` (which calls
+a Function on arrays or Tensors), so each sets ``backward_on_arrays``: a plain
 backward runs it on NumPy arrays, ``create_graph`` on Tensors (differentiable again).
 """
 
@@ -12,8 +12,6 @@ from typing import Any
 import numpy as np
 
 import autograd_engine as ag
-from autograd_engine.ops._util import apply_any
-from autograd_engine.ops.reduce import Softmax
 
 
 def as_tensor(x: Any, dtype: Any = None) -> ag.Tensor:
@@ -162,7 +160,7 @@ class CrossEntropy(ag.Function):
                 g = grad / np.asarray(ctx.denom, dtype=grad.dtype)
         else:
             g = grad
-        return (apply_any(CrossEntropyBackward, g, x, q=ctx.q, p=ctx.p),)
+        return (ag.apply_any(CrossEntropyBackward, g, x, q=ctx.q, p=ctx.p),)
 
 
 class CrossEntropyBackward(ag.Function):
@@ -184,7 +182,9 @@ class CrossEntropyBackward(ag.Function):
         q = ctx.q
         qsum = q.sum(axis=1, keepdims=True)
         need_g, need_x = ctx.needs_input_grad
-        p = apply_any(Softmax, x, axis=1)
+        z = x - np.amax(np.asarray(x), axis=1, keepdims=True)  # a constant shift
+        e = np.exp(z)  # on a Tensor, the engine's exp: differentiable
+        p = e / e.sum(axis=1, keepdims=True)
         gg_g = gg * (qsum * p - q) if need_g else None  # the engine sums it to g's shape
         gx = None
         if need_x:  # softmax's rule applied to gg * qsum * g
@@ -210,8 +210,8 @@ class Split(ag.Function):
     @staticmethod
     def backward(ctx, *grads):
         if ctx.squeeze:
-            return (apply_any(Stack, *grads, axis=ctx.axis),)
-        return (apply_any(Concat, *grads, axis=ctx.axis),)
+            return (ag.apply_any(Stack, *grads, axis=ctx.axis),)
+        return (ag.apply_any(Concat, *grads, axis=ctx.axis),)
 
 
 def split(x: ag.Tensor, n: int, axis: int = 0, squeeze: bool = False) -> tuple:

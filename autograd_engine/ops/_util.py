@@ -6,7 +6,6 @@ from typing import Any, Union
 
 import numpy as np
 
-from ..function import _NO_GRAD_CTX, Function
 from ..tensor import Tensor
 
 TensorLike = Union[Tensor, np.ndarray, float, int]  # noqa: UP007 - evaluated at runtime on 3.10
@@ -53,21 +52,6 @@ def expand_reduced(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], kee
 def data_of(x: Any) -> Any:
     """The array behind a Tensor, or the value itself."""
     return x._data if isinstance(x, Tensor) else x
-
-
-def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
-    """``fn.apply(*args)`` when an argument is a Tensor, else ``fn``'s forward run directly on the
-    arrays: lets a rule that runs on arrays or on Tensors (``backward_on_arrays``) call a Function.
-
-    >>> import numpy as np
-    >>> from autograd_engine.ops.elementwise import Exp
-    >>> apply_any(Exp, np.zeros(2))
-    array([1., 1.])
-    """
-    for a in args:
-        if isinstance(a, Tensor):
-            return fn.apply(*args, **params)
-    return fn.forward(_NO_GRAD_CTX, *args, **params)
 
 
 def broadcast_view(g: Any, shape: tuple[int, ...]) -> Any:

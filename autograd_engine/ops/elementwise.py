@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, apply_any, data_of
+from ._util import TensorLike, data_of
 from .registry import NONZERO, POSITIVE, REALS, Domain, register
 
 # ----- binary arithmetic -------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, apply_any
+from ._util import TensorLike
 from .registry import register
 
 

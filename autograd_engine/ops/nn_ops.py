@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..function import Function
+from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, apply_any, data_of
+from ._util import TensorLike, data_of
 from .registry import register
 
 Pair = tuple[int, int]

@@ -12,12 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, apply_any
 from ..tensor import Tensor
 from ._util import (
     Axis,
     TensorLike,
-    apply_any,
     broadcast_view,
     data_of,
     expand_reduced,

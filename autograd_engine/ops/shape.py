@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, apply_any, normalize_axes
+from ._util import TensorLike, normalize_axes
 from .registry import register
 
 
