@@ -1,10 +1,11 @@
 # %% [markdown]
 # # 4. Higher-order gradients and `autograd_engine.func`
 #
-# Every backward rule in `autograd_engine` is written with the same differentiable Tensor ops as
-# the forward pass. When `backward` runs with `create_graph=True` it therefore *records* the
-# gradient computation as a new graph, and that graph can be differentiated again: second, third,
-# ... derivatives come for free.
+# Every backward rule in `autograd_engine` is written with operators and NumPy functions, which on
+# Tensors are the same differentiable ops as the forward pass (an ordinary backward runs the rules
+# on plain arrays instead, for speed). When `backward` runs with `create_graph=True` it therefore
+# *records* the gradient computation as a new graph, and that graph can be differentiated again:
+# second, third, ... derivatives come for free.
 #
 # `autograd_engine.func` wraps this in function transforms in the style of JAX and
 # `torch.func`: `grad`, `value_and_grad`, `jacobian`, `hessian`, `hvp`, `vjp`, `jvp`. They take
