@@ -291,6 +291,8 @@ def _add_pending(pending: dict, node: Function, output_nr: int, g: Any) -> None:
 
 
 def _add_leaf(leaves: dict, t: Tensor, g: Any) -> None:
+    """Add ``g`` to leaf ``t``'s summed gradient (for roots that are leaves; the main loop of
+    ``_execute`` inlines the same steps)."""
     if not t._requires_grad:
         return
     entry = leaves.get(id(t))
