@@ -344,7 +344,6 @@ def _check_grad_count(node: Function, result: Any) -> tuple:
 def _fit(g: Any, meta: tuple, node: Function, as_arrays: bool) -> Any:
     """Make ``g`` an array (``as_arrays``) or a Tensor of the input's shape and dtype (``meta`` is
     the input's ``(output_nr, shape, dtype)``): sum broadcast axes, cast, or explain."""
-    i = next(k for k, m in enumerate(node._meta) if m is meta)
     shape, dtype = meta[1], meta[2]
     if isinstance(g, Tensor):
         if as_arrays:
@@ -353,32 +352,44 @@ def _fit(g: Any, meta: tuple, node: Function, as_arrays: bool) -> Any:
         g = np.asarray(g) if as_arrays else Tensor._make(np.asarray(g))
     else:
         raise TypeError(
-            f"{node.name}.backward returned a {type(g).__name__} as the gradient of input {i}; "
-            "return a Tensor (or an array) of the input's shape, or None"
+            f"{node.name}.backward returned a {type(g).__name__} as the gradient of input "
+            f"{_position(node, meta)}; return a Tensor (or an array) of the input's shape, or None"
         )
     if g.shape != shape:
-        g = _unbroadcast(g, shape, node, i)
+        g = _unbroadcast(g, shape, node, meta)
     if g.dtype != dtype:
         g = g.astype(dtype)
     return g
 
 
-def _unbroadcast(g: Any, shape: tuple[int, ...], node: Function, i: int) -> Any:
+def _position(node: Function, meta: tuple) -> int:
+    """Which input of ``node`` has the edge metadata ``meta`` (for error messages)."""
+    return next(k for k, m in enumerate(node._meta) if m is meta)
+
+
+def _unbroadcast(g: Any, shape: tuple[int, ...], node: Function, meta: tuple) -> Any:
     """Sum ``g`` (an array or a Tensor) over the axes along which an input of ``shape`` was
     broadcast."""
     gshape = g.shape
     lead = len(gshape) - len(shape)
-    ok = lead >= 0 and all(n == 1 or n == gshape[lead + k] for k, n in enumerate(shape))
+    axes = list(range(lead)) if lead > 0 else []
+    ok = lead >= 0
+    if ok:
+        for k, n in enumerate(shape):
+            m = gshape[lead + k]
+            if n != m:
+                if n != 1:
+                    ok = False
+                    break
+                axes.append(lead + k)
     if not ok:
         raise RuntimeError(
-            f"{node.name}.backward returned a gradient of shape {gshape} for input {i} of shape "
-            f"{shape}; a gradient must have the input's shape, or a shape the input broadcasts to"
+            f"{node.name}.backward returned a gradient of shape {gshape} for input "
+            f"{_position(node, meta)} of shape {shape}; a gradient must have the input's shape, "
+            "or a shape the input broadcasts to"
         )
-    axes = tuple(range(lead)) + tuple(
-        lead + k for k, n in enumerate(shape) if n == 1 and gshape[lead + k] != 1
-    )
     if axes:
-        g = g.sum(axis=axes)
+        g = g.sum(axis=tuple(axes))
     if g.shape != shape:
         g = g.reshape(shape)
     return g
