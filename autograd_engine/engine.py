@@ -409,12 +409,12 @@ def _run_node_hooks(node: Function, grads: list, as_arrays: bool) -> list:
             if r is not None:
                 g = _as_hook_result(r, g, node.name)
         grads[output_nr] = g
-    for output_nr, ref in (node._retained or {}).items():
-        t = ref()
+    retained = node._retained or {}
+    for output_nr, old in list(retained.items()):
         g = grads[output_nr]
-        if t is not None and g is not None:
-            g = Tensor._make(np.array(g._data)) if not g._requires_grad else g
-            t._grad = g if t._grad is None else t._grad + g
+        if g is not None:
+            kept = Tensor._make(np.array(g._data)) if not g._requires_grad else g
+            retained[output_nr] = kept if old is None else old + kept
     return grads
 
 

@@ -10,9 +10,10 @@ argument (None where there is none). Because ``backward`` is written in Tensor o
 and some input requires grad, records the call: the instance of the subclass *is* the graph node and
 the ``ctx``. It keeps an edge per input (``node.next_functions``: the producer node or leaf, the
 output index, shape and dtype), what ``forward`` saved, and the active ``scope``; intermediate
-input Tensors themselves are held only weakly, so arrays backward does not need are freed as soon as
-the user drops them. Nodes never reference their outputs, so graphs have no reference cycles and
-die by reference counting as soon as the last output is dropped.
+input Tensors themselves are held only weakly (0-d ones by value, rebuilt on demand), so arrays
+backward does not need are freed as soon as the user drops them, and large scalar graphs do not keep
+a Tensor per op for the cyclic collector to scan. Nodes never reference their outputs, so graphs have
+no reference cycles and die by reference counting as soon as the last output is dropped.
 
 Undoing broadcasting and casting gradients to each input's shape and dtype happens once, in the
 engine, after every ``backward``: a rule may return a gradient of the broadcast shape.
@@ -44,7 +45,6 @@ Tensor([1., 1.])
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 from weakref import ref as _weakref
@@ -218,8 +218,8 @@ class Function:
 
         nxt = []
         meta = []
-        kept = []  # the arguments, intermediates with dimensions held weakly
-        weak = False
+        kept = []  # the arguments; intermediates held weakly (n-d) or by value (0-d)
+        weak = by_value = False
         for a, need in zip(args, needs):
             if need:
                 d = a._data
@@ -232,9 +232,11 @@ class Function:
                     meta.append((a._output_nr, d.shape, d.dtype))
                     a = _weakref(a)
                     weak = True
-                else:  # 0-d values cost nothing to keep and make scalar graphs inspectable
+                else:  # a 0-d intermediate: its value is kept, its Tensor may die
                     nxt.append(fn)
                     meta.append((a._output_nr, (), d.dtype))
+                    a = d
+                    by_value = True
             else:
                 nxt.append(None)
                 meta.append(None)
@@ -242,8 +244,14 @@ class Function:
         ctx._next = tuple(nxt)
         meta = tuple(meta)
         ctx._meta = _METAS.get(meta) or _share(_METAS, meta)
-        if weak:
-            ctx._inputs = tuple(kept)
+        # Graphs of many scalar ops would otherwise keep every intermediate Tensor alive for the
+        # cyclic collector to scan; `inputs` and `saved_tensors` rebuild them on demand
+        # (Function._output_tensor), as PyTorch unpacks a SavedVariable.
+        if weak or by_value:
+            kept = tuple(kept)
+            if ctx._saved is args and not weak:  # it saved exactly its inputs: share, by value
+                ctx._saved = kept
+            ctx._inputs = kept
 
         saved = ctx._saved
         if type(out) is tuple:
@@ -273,10 +281,41 @@ class Function:
 
     @property
     def inputs(self) -> tuple:
-        """The positional arguments as given: Tensors and constants. Intermediate (non-leaf)
-        Tensors with more than zero dimensions are held weakly and read as None once nothing else
-        references them; the graph itself is ``next_functions``."""
-        return tuple([a() if type(a) is _weakref else a for a in self._inputs])
+        """The positional arguments: Tensors and constants. An intermediate (non-leaf) Tensor
+        with more than zero dimensions is held weakly and reads as None once nothing else
+        references it; a 0-d one is kept by value and comes back as a Tensor of its producer's
+        output (the same object on every call). The graph itself is ``next_functions``."""
+        nexts = getattr(self, "_next", None)
+        if nexts is None:  # still inside forward
+            return tuple(self._inputs)
+        result = []
+        for a, fn, m in zip(self._inputs, nexts, self._meta):
+            if type(a) is _weakref:
+                a = a()
+            elif m is not None and m[0] >= 0 and not isinstance(a, Tensor):
+                a = fn._output_tensor(m[0], a)
+            result.append(a)
+        return tuple(result)
+
+    def _output_tensor(self, output_nr: int, value: Any) -> Tensor:
+        """A Tensor standing for output ``output_nr`` (of value ``value``), made on first request
+        and then kept with the node, so identity holds across calls. Its ``.grad`` (like that of
+        any Tensor of a retained output) is the node's retained gradient."""
+        made = self.__dict__.setdefault("_rebuilt", {})
+        t = made.get(output_nr)
+        if t is None:
+            t = made[output_nr] = Tensor._make(value, self, output_nr)
+            name = self.__dict__.get("_output_names", {}).get(output_nr)
+            if name is not None:
+                t._name = name
+        return t
+
+    def _name_output(self, output_nr: int, name: str | None) -> None:
+        """Remember a user-given name of an output, for Tensors rebuilt by ``_output_tensor``."""
+        self.__dict__.setdefault("_output_names", {})[output_nr] = name
+        t = self.__dict__.get("_rebuilt", {}).get(output_nr)
+        if t is not None:
+            t._name = name
 
     @property
     def edges(self) -> tuple:
@@ -355,6 +394,8 @@ class Function:
         if saved is OUTPUT_ONLY:
             saved = (self._out,)
         versions = self._saved_versions
+        if saved is self._inputs and not (self.backward_on_arrays and not STATE.enabled):
+            saved = self.inputs  # 0-d intermediates kept by value, as connected Tensors
         if self.backward_on_arrays and not STATE.enabled:  # the arrays themselves
             result = []
             for k, item in enumerate(saved):
@@ -424,11 +465,14 @@ class Function:
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
-    def _retain_grad(self, output_nr: int, tensor: Tensor) -> None:
+    def _retain_grad(self, output_nr: int) -> None:
+        """Keep the gradient of output ``output_nr`` at backward; every Tensor standing for that
+        output reads it as ``.grad`` (graphs keep 0-d intermediates by value, so there may be
+        several such Tensor objects)."""
         if self._retained is None:
             self._retained = {}
             self._plain = False
-        self._retained[output_nr] = weakref.ref(tensor)
+        self._retained.setdefault(output_nr, None)
 
     def _wrap_output(self, data: Any, output_nr: int) -> Tensor:
         if data.dtype.kind != "f" or any(data is o for o in self._non_differentiable):

@@ -156,7 +156,7 @@ def _rebase(t: Tensor, compute: Any) -> None:
         t._output_nr = new._output_nr
     t._requires_grad = new._requires_grad
     if t._retains_grad and t._grad_fn is not None:
-        t._grad_fn._retain_grad(t._output_nr, t)
+        t._grad_fn._retain_grad(t._output_nr)
 
 
 def _writable(t: Tensor) -> np.ndarray:

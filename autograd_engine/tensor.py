@@ -125,7 +125,12 @@ class Tensor:
     @property
     def grad(self) -> Tensor | None:
         """Accumulated gradient (leaves and ``retain_grad`` tensors), same shape and dtype."""
-        return self._grad
+        g = self._grad
+        if g is None and self._grad_fn is not None:  # a non-leaf's gradient is kept at its node
+            retained = self._grad_fn._retained
+            if retained:
+                return retained.get(self._output_nr)
+        return g
 
     @grad.setter
     def grad(self, value: Any) -> None:
@@ -137,6 +142,10 @@ class Tensor:
                     f"{self.shape}; assign an array of the tensor's shape or None"
                 )
         self._grad = value
+        retained = self._grad_fn._retained if self._grad_fn is not None else None
+        if retained and self._output_nr in retained:
+            retained[self._output_nr] = None if value is None else value
+            self._grad = None
 
     @property
     def requires_grad(self) -> bool:
@@ -187,6 +196,8 @@ class Tensor:
     @name.setter
     def name(self, value: str | None) -> None:
         self._name = value
+        if self._grad_fn is not None:  # graphs keep 0-d intermediates by value: name the output
+            self._grad_fn._name_output(self._output_nr, value)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -298,7 +309,7 @@ class Tensor:
         if self._grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
-        self._grad_fn._retain_grad(self._output_nr, self)
+        self._grad_fn._retain_grad(self._output_nr)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it.

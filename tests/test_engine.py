@@ -493,3 +493,36 @@ def test_large_tanh_and_sigmoid_gradients_match_their_formulas(dtype):
         np.testing.assert_allclose(x.grad.data, g * slope(y.data), rtol=1e-6)
         assert x.grad.dtype == dtype
         np.testing.assert_array_equal(g, kept)
+
+
+def test_scalar_intermediates_are_kept_by_value_and_rebuilt_on_demand():
+    # A 0-d intermediate's Tensor may die while the graph lives (the node keeps its value); the
+    # graph still differentiates, to any order, and `inputs` rebuilds one Tensor per output.
+    x = Tensor(1.5, requires_grad=True)
+    h = x * x
+    h.name = "h"
+    alive = weakref.ref(h)
+    y = h * h + h  # Mul saved h, Add kept it as an input
+    del h
+    assert alive() is None
+    mul = y.grad_fn.next_functions[0][0]
+    first, second = mul.inputs
+    assert first is second and mul.inputs[0] is first  # one Tensor per output, every call
+    assert first.name == "h" and first.item() == 2.25 and first.grad_fn.name == "Mul"
+    (g,) = ag.grad(y, x, create_graph=True)  # d/dx (x^4 + x^2) = 4x^3 + 2x
+    assert g.item() == pytest.approx(4 * 1.5**3 + 2 * 1.5)
+    (gg,) = ag.grad(g, x)
+    assert gg.item() == pytest.approx(12 * 1.5**2 + 2)
+
+
+def test_retained_gradient_is_shared_by_every_tensor_of_an_output():
+    x = Tensor(2.0, requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    y = h * h
+    rebuilt = y.grad_fn.inputs[0]
+    assert rebuilt is not h
+    y.backward()
+    assert h.grad.item() == pytest.approx(12.0) and rebuilt.grad.item() == pytest.approx(12.0)
+    h.grad = None
+    assert h.grad is None and rebuilt.grad is None
