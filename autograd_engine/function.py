@@ -298,13 +298,16 @@ class Function:
         return tuple(result)
 
     def _output_tensor(self, output_nr: int, value: Any) -> Tensor:
-        """A Tensor standing for output ``output_nr`` (of value ``value``), made on first request
-        and then kept with the node, so identity holds across calls. Its ``.grad`` (like that of
-        any Tensor of a retained output) is the node's retained gradient."""
+        """A Tensor standing for output ``output_nr`` (of value ``value``): the same object while
+        anyone holds it, held weakly (a strong one would make a reference cycle with this node).
+        Its ``.grad`` (like that of any Tensor of a retained output) is the node's retained
+        gradient, and it carries the output's name."""
         made = self.__dict__.setdefault("_rebuilt", {})
-        t = made.get(output_nr)
+        ref = made.get(output_nr)
+        t = ref() if ref is not None else None
         if t is None:
-            t = made[output_nr] = Tensor._make(value, self, output_nr)
+            t = Tensor._make(value, self, output_nr)
+            made[output_nr] = _weakref(t)
             name = self.__dict__.get("_output_names", {}).get(output_nr)
             if name is not None:
                 t._name = name
@@ -313,7 +316,8 @@ class Function:
     def _name_output(self, output_nr: int, name: str | None) -> None:
         """Remember a user-given name of an output, for Tensors rebuilt by ``_output_tensor``."""
         self.__dict__.setdefault("_output_names", {})[output_nr] = name
-        t = self.__dict__.get("_rebuilt", {}).get(output_nr)
+        ref = self.__dict__.get("_rebuilt", {}).get(output_nr)
+        t = ref() if ref is not None else None
         if t is not None:
             t._name = name
 

@@ -526,3 +526,20 @@ def test_retained_gradient_is_shared_by_every_tensor_of_an_output():
     assert h.grad.item() == pytest.approx(12.0) and rebuilt.grad.item() == pytest.approx(12.0)
     h.grad = None
     assert h.grad is None and rebuilt.grad is None
+
+
+def test_rebuilt_scalar_inputs_make_no_reference_cycles():
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        x = Tensor(1.5, requires_grad=True)
+        y = (x * x) * (x * 2)
+        assert all(i is not None for i in y.grad_fn.inputs)  # rebuilt Tensors
+        (g,) = ag.grad(y, x, create_graph=True)  # saved_tensors rebuilds them too
+        ag.grad(g, x)
+        del x, y, g
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
