@@ -135,7 +135,7 @@ def _execute(
     """Run backward from ``roots``; accumulate into leaves, or return gradients for ``capture``."""
     deps = _count_dependencies(roots)
     as_arrays = not create_graph  # pending gradients are arrays, else Tensors
-    fit_types = _ARRAY_TYPES if as_arrays else _TENSOR_TYPES
+    fit_types = _PLAIN_ARRAYS if as_arrays else _PLAIN_TENSORS
 
     # Where the gradients of captured tensors appear: leaves by id, non-leaves at their node.
     captured: list[Tensor | None] = []
@@ -271,8 +271,8 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
 
 
 # Gradient types that need no _fit beyond the shape and dtype test, per mode.
-_ARRAY_TYPES = frozenset({np.ndarray, np.float64, np.float32, np.float16, np.longdouble})
-_TENSOR_TYPES = frozenset({Tensor})
+_PLAIN_ARRAYS = frozenset({np.ndarray, np.float64, np.float32, np.float16, np.longdouble})
+_PLAIN_TENSORS = frozenset({Tensor})
 
 
 def _add_pending(pending: dict, node: Function, output_nr: int, g: Any) -> None:

@@ -337,8 +337,8 @@ class Function:
         shape, dtype)``, where ``producer`` is the node that made the input, or the leaf Tensor
         itself (with ``output_nr`` 0)."""
         return tuple([
-            None if e is None else (e[1], 0, e[2], e[3]) if e[0] is None else e
-            for e in self.edges
+            None if m is None else (n, 0, m[1], m[2]) if m[0] < 0 else (n, *m)
+            for n, m in zip(self._next, self._meta)
         ])
 
     # ----- used by forward -----
@@ -398,8 +398,6 @@ class Function:
         if saved is OUTPUT_ONLY:
             saved = (self._out,)
         versions = self._saved_versions
-        if saved is self._inputs and not (self.backward_on_arrays and not STATE.enabled):
-            saved = self.inputs  # 0-d intermediates kept by value, as connected Tensors
         if self.backward_on_arrays and not STATE.enabled:  # the arrays themselves
             result = []
             for k, item in enumerate(saved):
@@ -409,6 +407,8 @@ class Function:
                     item = item._data
                 result.append(item)
             return tuple(result)
+        if saved is self._inputs:
+            saved = self.inputs  # 0-d intermediates kept by value, as connected Tensors
         outs = self._out if self._n_outputs > 1 else (self._out,)
         result = []
         for k, item in enumerate(saved):

@@ -141,11 +141,11 @@ class Tensor:
                     f"grad: assigned gradient has shape {value.shape} but the tensor has shape "
                     f"{self.shape}; assign an array of the tensor's shape or None"
                 )
-        self._grad = value
         retained = self._grad_fn._retained if self._grad_fn is not None else None
-        if retained and self._output_nr in retained:
-            retained[self._output_nr] = None if value is None else value
-            self._grad = None
+        if retained and self._output_nr in retained:  # a retained output: its node holds it
+            retained[self._output_nr] = value
+            value = None
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:
