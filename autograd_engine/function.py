@@ -154,55 +154,76 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **params: Any) -> Any:
-        """Run the op on ``args`` and record it for backward when needed."""
-        # The hottest code in the engine: one plain loop (list comprehensions are separate
-        # frames on Python 3.11) that unwraps arguments and notes which need a gradient.
-        arrays = []
-        needs = []
-        record = False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                r = a._requires_grad
-                needs.append(r)
-                if r:
-                    record = True
-            else:
-                arrays.append(_list_to_array(cls, a) if type(a) is list else a)
-                needs.append(False)
-        if record and STATE.enabled:
-            needs = tuple(needs)
-            return cls._record(args, arrays, _NEEDS.get(needs) or _share(_NEEDS, needs), params)
-        try:
-            out = cls.forward(_NO_GRAD_CTX, *arrays, **params)
-        except (ValueError, TypeError, IndexError) as exc:
-            raise cls._forward_error(exc, arrays, params) from exc
-        if type(out) is tuple:
-            return tuple([Tensor._make(_to_data(o)) for o in out])
-        if type(out) is not np.ndarray and not isinstance(out, np.generic):
-            out = _to_data(out)
-        t = _new(Tensor)
-        t._data = out
-        t._grad_fn = None
-        t._requires_grad = False
-        return t
+        """Run the op on ``args`` and record it for backward when needed.
 
-    @classmethod
-    def _record(cls, args: tuple, arrays: list, needs: tuple, params: dict) -> Any:
-        """``apply`` when the call must be recorded: the new instance is the node and the ctx.
-
-        Per positional argument the node keeps an edge (see ``edges``), stored as two tuples:
-        ``_next`` holds the producer node, the leaf Tensor, or None when the argument gets no
-        gradient; ``_meta`` holds ``(output_nr, shape, dtype)`` of the input (``output_nr`` -1 for
-        a leaf), or None. Holding edges rather than input Tensors lets every intermediate array
-        that backward does not need die with its last user reference, as in PyTorch. ``_meta``
-        holds no objects the garbage collector tracks, so it costs the collector nothing once
-        made; this split matters for graphs of hundreds of thousands of scalar ops.
-        (Inlined here: this runs once per recorded op.)
+        The hottest code in the engine, hence one function with plain loops (a helper call or a
+        list comprehension is a separate frame on Python 3.11). With grad mode on, one pass over
+        the arguments unwraps them and builds the node's edges (see ``edges``), stored as two
+        tuples: ``_next`` holds the producer node, the leaf Tensor, or None for an argument that
+        gets no gradient; ``_meta`` holds ``(output_nr, shape, dtype)`` of the input (``output_nr``
+        -1 for a leaf), or None. Holding edges rather than input Tensors lets every intermediate
+        array that backward does not need die with its last user reference, as in PyTorch.
+        ``_meta`` holds nothing the cyclic garbage collector tracks, and nodes with equal
+        metadata share it (see ``_METAS``); this matters for graphs of 100k+ scalar ops.
         """
-        ctx = _new(cls)
+        arrays = []
+        record = weak = by_value = False
+        if STATE.enabled:
+            nxt = []
+            meta = []
+            kept = []  # the arguments, intermediates held weakly (n-d) or by value (0-d)
+            for a in args:
+                if isinstance(a, Tensor):
+                    d = a._data
+                    arrays.append(d)
+                    if a._requires_grad:
+                        record = True
+                        fn = a._grad_fn
+                        if fn is None:
+                            nxt.append(a)
+                            meta.append((-1, d.shape, d.dtype))
+                        elif d.ndim:
+                            nxt.append(fn)
+                            meta.append((a._output_nr, d.shape, d.dtype))
+                            a = _weakref(a)
+                            weak = True
+                        else:  # a 0-d intermediate: its value is kept, its Tensor may die
+                            nxt.append(fn)
+                            meta.append((a._output_nr, (), d.dtype))
+                            a = d
+                            by_value = True
+                        kept.append(a)
+                        continue
+                else:
+                    arrays.append(_list_to_array(cls, a) if type(a) is list else a)
+                nxt.append(None)
+                meta.append(None)
+                kept.append(a)
+        else:
+            for a in args:
+                arrays.append(a._data if isinstance(a, Tensor) else
+                              _list_to_array(cls, a) if type(a) is list else a)
+
+        if not record:
+            try:
+                out = cls.forward(_NO_GRAD_CTX, *arrays, **params)
+            except (ValueError, TypeError, IndexError) as exc:
+                raise cls._forward_error(exc, arrays, params) from exc
+            if type(out) is tuple:
+                return tuple([Tensor._make(_to_data(o)) for o in out])
+            if type(out) is not np.ndarray and not isinstance(out, np.generic):
+                out = _to_data(out)
+            t = _new(Tensor)
+            t._data = out
+            t._grad_fn = None
+            t._requires_grad = False
+            return t
+
+        ctx = _new(cls)  # the node is the ctx
+        meta = tuple(meta)
+        ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
+        ctx._next = tuple(nxt)
         ctx._inputs = args  # strong while forward runs (save_for_backward matches against them)
-        ctx.needs_input_grad = needs
         ctx._saved = ctx._out = None
         scope = STATE.scope
         if scope:
@@ -215,35 +236,6 @@ class Function:
             from .anomaly import check_forward
 
             check_forward(ctx, out)
-
-        nxt = []
-        meta = []
-        kept = []  # the arguments; intermediates held weakly (n-d) or by value (0-d)
-        weak = by_value = False
-        for a, need in zip(args, needs):
-            if need:
-                d = a._data
-                fn = a._grad_fn
-                if fn is None:
-                    nxt.append(a)
-                    meta.append((-1, d.shape, d.dtype))
-                elif d.ndim:
-                    nxt.append(fn)
-                    meta.append((a._output_nr, d.shape, d.dtype))
-                    a = _weakref(a)
-                    weak = True
-                else:  # a 0-d intermediate: its value is kept, its Tensor may die
-                    nxt.append(fn)
-                    meta.append((a._output_nr, (), d.dtype))
-                    a = d
-                    by_value = True
-            else:
-                nxt.append(None)
-                meta.append(None)
-            kept.append(a)
-        ctx._next = tuple(nxt)
-        meta = tuple(meta)
-        ctx._meta = _METAS.get(meta) or _share(_METAS, meta)
         # Graphs of many scalar ops would otherwise keep every intermediate Tensor alive for the
         # cyclic collector to scan; `inputs` and `saved_tensors` rebuild them on demand
         # (Function._output_tensor), as PyTorch unpacks a SavedVariable.
@@ -253,17 +245,12 @@ class Function:
                 ctx._saved = kept
             ctx._inputs = kept
 
+        if type(out) is not np.ndarray:
+            if type(out) is tuple:
+                return ctx._wrap_outputs(out)
+            if not isinstance(out, np.generic):
+                out = _to_data(out)
         saved = ctx._saved
-        if type(out) is tuple:
-            out = tuple([_to_data(o) for o in out])
-            ctx._n_outputs = len(out)
-            ctx._plain = False
-            ctx._out_meta = tuple([(o.shape, o.dtype) for o in out])
-            if saved is not None and any(s is o for s in saved for o in out):
-                ctx._out = out
-            return tuple([ctx._wrap_output(o, i) for i, o in enumerate(out)])
-        if type(out) is not np.ndarray and not isinstance(out, np.generic):
-            out = _to_data(out)
         if saved is not None:
             for item in saved:
                 if item is out:  # kept only when saved: holding it otherwise pins a dead array
@@ -278,6 +265,17 @@ class Function:
         t._grad_fn = ctx
         t._requires_grad = True
         return t
+
+    def _wrap_outputs(self, out: tuple) -> tuple:
+        """The Tensors of a multi-output node (``forward`` returned a tuple)."""
+        out = tuple([_to_data(o) for o in out])
+        self._n_outputs = len(out)
+        self._plain = False
+        self._out_meta = tuple([(o.shape, o.dtype) for o in out])
+        saved = self._saved
+        if saved is not None and any(s is o for s in saved for o in out):
+            self._out = out
+        return tuple([self._wrap_output(o, i) for i, o in enumerate(out)])
 
     @property
     def inputs(self) -> tuple:
@@ -516,21 +514,20 @@ class Function:
 
 _new = object.__new__
 
-# Nodes with equal input metadata (``needs_input_grad``, ``_meta``) share one tuple. Every new
-# container counts towards the cyclic garbage collector's next collection, and graphs of many
-# small ops otherwise spend more time in the collector than in the engine (see
-# ``python3 -m benchmarks.profile deep_chain --gc``); sharing halves what a node allocates.
-_NEEDS: dict[tuple, tuple] = {}
-_METAS: dict[tuple, tuple] = {}
+# Nodes with equal input metadata share one ``_meta`` tuple and one ``needs_input_grad``: the
+# table maps a node's metadata to the pair. Every new container counts towards the cyclic garbage
+# collector's next collection, and graphs of many small ops otherwise spend more time in the
+# collector than in the engine (see ``python3 -m benchmarks.profile deep_chain --gc``).
+_METAS: dict[tuple, tuple[tuple, tuple]] = {}
 _SHARED_MAX = 4096  # distinct entries kept; a workload with ever-new shapes just starts over
 
 
-def _share(table: dict, key: tuple) -> tuple:
-    """Insert ``key`` into one of the sharing tables and return it."""
-    if len(table) >= _SHARED_MAX:
-        table.clear()
-    table[key] = key
-    return key
+def _share_meta(meta: tuple) -> tuple[tuple, tuple]:
+    """Add ``meta`` to ``_METAS``; return it with its ``needs_input_grad``."""
+    if len(_METAS) >= _SHARED_MAX:
+        _METAS.clear()
+    shared = _METAS[meta] = (meta, tuple([m is not None for m in meta]))
+    return shared
 
 
 def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
