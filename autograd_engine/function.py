@@ -547,7 +547,9 @@ def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
     for a in args:
         if isinstance(a, Tensor):
             return fn.apply(*args, **params)
-    return fn.forward(_NO_GRAD_CTX, *args, **params)
+    if params:
+        return fn.forward(_NO_GRAD_CTX, *args, **params)
+    return fn.forward(_NO_GRAD_CTX, *args)  # (an empty ** costs as much as the loop)
 
 
 def _list_to_array(cls: type, a: list) -> np.ndarray:
