@@ -385,6 +385,18 @@ class Function:
     def saved_tensors(self) -> tuple:
         """What ``forward`` saved, as Tensors connected to the graph where possible."""
         saved = self._saved
+        if self.backward_on_arrays and not STATE.enabled:  # the arrays themselves
+            if saved is OUTPUT_ONLY:
+                return (self._out,)
+            if saved is not None and saved is not FREED:
+                result = []
+                for item in saved:
+                    if isinstance(item, Tensor):
+                        if item._version:  # modified in place at some point: since it was saved?
+                            self._check_version(item)
+                        item = item._data
+                    result.append(item)
+                return tuple(result)
         if saved is None or saved is FREED:
             if saved is FREED:
                 raise RuntimeError(
@@ -396,15 +408,6 @@ class Function:
         if saved is OUTPUT_ONLY:
             saved = (self._out,)
         versions = self._saved_versions
-        if self.backward_on_arrays and not STATE.enabled:  # the arrays themselves
-            result = []
-            for k, item in enumerate(saved):
-                if isinstance(item, Tensor):
-                    if item._version and item._version != (versions[k] if versions else 0):
-                        raise self._version_error(item, versions[k] if versions else 0)
-                    item = item._data
-                result.append(item)
-            return tuple(result)
         if saved is self._inputs:
             saved = self.inputs  # 0-d intermediates kept by value, as connected Tensors
         outs = self._out if self._n_outputs > 1 else (self._out,)
@@ -423,6 +426,13 @@ class Function:
                     item = Tensor._make(item)
             result.append(item)
         return tuple(result)
+
+    def _check_version(self, t: Tensor) -> None:
+        """Raise if saved Tensor ``t`` was modified in place after it was saved."""
+        versions = self._saved_versions
+        expected = versions[next(k for k, s in enumerate(self._saved) if s is t)] if versions else 0
+        if t._version != expected:
+            raise self._version_error(t, expected)
 
     def _version_error(self, t: Tensor, saved_version: int) -> RuntimeError:
         name = f" {t._name!r}" if t._name else ""
