@@ -149,10 +149,9 @@ def _execute(
             else:
                 capture_node.setdefault(t._grad_fn, []).append((t._output_nr, k))
 
-    # Pending gradients: a Tensor per single-output node, a list per multi-output node.
+    # Gradients still being summed: one per single-output node, a list per multi-output node.
     pending: dict[Function, Any] = {}
     leaves: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient]
-    ready = []
     for r, g in zip(roots, seeds):
         if as_arrays:
             g = g._data
@@ -161,8 +160,9 @@ def _execute(
             _add_leaf(leaves, r, g)
         else:
             _add_pending(pending, fn, r._output_nr, g)
-            if deps[fn] == 0 and fn not in ready:
-                ready.append(fn)
+    # Nodes whose gradient is complete, and that gradient (None if none arrived): a stack.
+    ready = [fn for fn in pending if deps[fn] == 0]
+    ready_grads = [pending.pop(fn) for fn in ready]
 
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
@@ -171,6 +171,8 @@ def _execute(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     anomaly = STATE.anomaly
+    free = not retain_graph
+    shortcut = not capture_node  # no captured outputs: a plain node's rule can run directly
     try:
         grads = None
         while ready:
@@ -180,12 +182,12 @@ def _execute(
             # into the top of the heap, glibc trims it and the very next allocation faults fresh
             # pages back in (3,600 page faults a step on op_overhead_256; 64 this way).
             previous = grads
-            grads = pending.pop(node, None)
+            grads = ready_grads.pop()
             nexts = node._next
             if grads is None:
                 input_grads = (None,) * len(nexts)
             else:
-                if node._plain and (node.backward_on_arrays or not as_arrays) and not capture_node:
+                if node._plain and shortcut and (node.backward_on_arrays or not as_arrays):
                     input_grads = node.backward(node, grads)  # a staticmethod of the op
                 else:  # hooks, several outputs, captured outputs or a rule that wants Tensors
                     input_grads = _run_node(node, grads, as_arrays, capture_node, captured)
@@ -196,7 +198,7 @@ def _execute(
 
                     check_backward(node, input_grads)
             del previous
-            if not retain_graph and node._saved is not None:
+            if free and node._saved is not None:
                 node._saved = FREED  # release saved arrays as soon as the node has run
                 node._out = None
             for fn, meta, g in zip(nexts, node._meta, input_grads):
@@ -216,16 +218,24 @@ def _execute(
                                 entry[1] = entry[1] + g
                         continue
                     if fn._n_outputs == 1:
-                        old = pending.get(fn)
-                        pending[fn] = g if old is None else old + g
-                    else:
-                        _add_pending(pending, fn, k, g)
+                        d = deps[fn] - 1
+                        if d == 0:  # its last consumer: the gradient is complete
+                            old = pending.pop(fn, None)
+                            ready.append(fn)
+                            ready_grads.append(g if old is None else old + g)
+                        else:
+                            deps[fn] = d
+                            old = pending.get(fn)
+                            pending[fn] = g if old is None else old + g
+                        continue
+                    _add_pending(pending, fn, k, g)
                 elif k < 0:
                     continue
                 d = deps[fn] - 1
                 deps[fn] = d
                 if d == 0:
                     ready.append(fn)
+                    ready_grads.append(pending.pop(fn, None))
 
         # Drop the loop's last references to returned gradients, so _write_leaf_grads can see
         # which arrays nothing else holds.
