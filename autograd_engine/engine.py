@@ -48,7 +48,8 @@ def backward(
                 f"has shape {tensor.shape}; pass gradient= (an array of shape {tensor.shape}), or "
                 "reduce first, e.g. y.sum().backward()"
             )
-        gradient = Tensor._make(np.ones_like(tensor._data))
+        d = tensor._data
+        gradient = Tensor._make(np.ones(d.shape, d.dtype))  # (np.ones_like is slow on scalars)
     else:
         gradient = _as_root_grad(gradient, tensor, "backward")
     if retain_graph is None:
@@ -105,7 +106,8 @@ def grad(
                     f"grad: output {i} has shape {out.shape}; grad_outputs is required for outputs "
                     "with more than one element (pass an array of the output's shape)"
                 )
-            g = Tensor._make(np.ones_like(out._data))
+            d = out._data
+            g = Tensor._make(np.ones(d.shape, d.dtype))
         else:
             g = _as_root_grad(g, out, "grad")
         roots.append(out)

@@ -58,7 +58,7 @@ _ARRAY_TYPES = (np.ndarray, np.generic)
 # A unique marker (not the shared empty tuple): `_saved` of a node whose saved arrays were released.
 FREED: tuple = tuple([None])
 # `_saved` of a node that saved just its output (held in `_out`): shared, so such nodes allocate
-# no tuple of their own (see _NEEDS below for why that matters).
+# no tuple of their own (see _METAS below for why that matters).
 OUTPUT_ONLY: tuple = tuple(["<the output>"])
 
 

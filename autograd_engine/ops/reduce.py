@@ -34,8 +34,9 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        axes = normalize_axes(axis, np.ndim(x), "sum")
-        ctx.shape, ctx.axes, ctx.keepdims = np.shape(x), axes, keepdims
+        shape = x.shape if type(x) is np.ndarray else np.shape(x)
+        axes = normalize_axes(axis, len(shape), "sum")
+        ctx.shape, ctx.axes, ctx.keepdims = shape, axes, keepdims
         return np.add.reduce(x, axis=axes, keepdims=keepdims)  # np.sum minus its Python layer
 
     @staticmethod
