@@ -384,6 +384,8 @@ def _unbroadcast(g: Any, shape: tuple[int, ...], node: Function, meta: tuple) ->
     broadcast."""
     gshape = g.shape
     lead = len(gshape) - len(shape)
+    if lead > 0 and gshape[lead:] == shape:  # only leading axes were added (a bias, say)
+        return g.sum(axis=tuple(range(lead)))
     axes = list(range(lead)) if lead > 0 else []
     ok = lead >= 0
     if ok:
@@ -453,7 +455,8 @@ def _write_leaf_grads(leaves: dict, create_graph: bool) -> None:
     """Accumulate into ``.grad``, in place where that is safe, as PyTorch's AccumulateGrad."""
     handed_out: set[int] = set()
     for t, g in leaves.values():
-        g = _run_leaf_hooks(t, g)
+        if t._hooks:
+            g = _run_leaf_hooks(t, g)
         old = t._grad
         if g._requires_grad and not create_graph:  # a hook returned a graph: keep .grad out of it
             g = g.detach()
