@@ -42,7 +42,9 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, grad):
         # a read-only view on arrays, as the BroadcastTo op gives on Tensors: no copy
-        return (broadcast_view(expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape),)
+        if grad.size != 1:  # (one value broadcasts to any shape as it is)
+            grad = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims)
+        return (broadcast_view(grad, ctx.shape),)
 
 
 class _Extreme(Function):
