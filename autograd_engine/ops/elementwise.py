@@ -231,42 +231,23 @@ def _elementwise(
     Keyword parameters of ``forward`` (e.g. ``slope``) are passed to ``vjp`` too.
     """
 
-    # One pair of closures per `save` (not a test per call): these run once per op and node, and
-    # call without an empty `**params`, which costs about as much as the call itself.
-    if save == "out":
-        def fwd(ctx, x, **params):
-            out = forward(x, **params) if params else forward(x)
-            ctx.save_for_backward(out)
-            if params:
-                ctx.params = params
-            return out
+    keep_x, keep_out = save != "out", save != "x"  # decided once, not per call
 
-        def bwd(ctx, grad):
-            (out,) = ctx.saved_tensors
-            params = ctx.params
-            return (vjp(grad, None, out, **params) if params else vjp(grad, None, out),)
-    elif save == "x":
-        def fwd(ctx, x, **params):
-            ctx.save_for_backward(x)
-            if params:
-                ctx.params = params
-            return forward(x, **params) if params else forward(x)
-
-        def bwd(ctx, grad):
-            (x,) = ctx.saved_tensors
-            params = ctx.params
-            return (vjp(grad, x, None, **params) if params else vjp(grad, x, None),)
-    else:
-        def fwd(ctx, x, **params):
-            out = forward(x, **params) if params else forward(x)
+    def fwd(ctx, x, **params):
+        out = forward(x, **params)
+        if keep_x and keep_out:
             ctx.save_for_backward(x, out)
-            if params:
-                ctx.params = params
-            return out
+        else:
+            ctx.save_for_backward(x if keep_x else out)
+        if params:
+            ctx.params = params
+        return out
 
-        def bwd(ctx, grad):
-            x, out = ctx.saved_tensors
-            return (vjp(grad, x, out, **ctx.params),)
+    def bwd(ctx, grad):
+        saved = ctx.saved_tensors
+        x = saved[0] if keep_x else None
+        out = saved[-1] if keep_out else None
+        return (vjp(grad, x, out, **ctx.params),)
 
     return type(name, (Function,), {
         "forward": staticmethod(fwd), "backward": staticmethod(bwd), "backward_on_arrays": True,
