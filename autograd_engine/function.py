@@ -361,19 +361,22 @@ class Function:
                     )
                 return
             bumped = False
-        resolved = []
-        for item in items:
+        resolved = None  # a copy of `items` is made only when some array is an input's
+        for k, item in enumerate(items):
             if not isinstance(item, Tensor):
                 for a in inputs:
                     if isinstance(a, Tensor) and a._data is item:
-                        item = a  # an input comes back as the input Tensor itself
+                        if resolved is None:
+                            resolved = list(items)
+                        resolved[k] = a  # an input comes back as the input Tensor itself
                         bumped = bumped or a._version != 0
                         break
-            resolved.append(item)
-        self._saved = tuple(resolved)
+        if resolved is not None:
+            items = tuple(resolved)
+        self._saved = items
         if bumped:  # versions are recorded only when some input was modified in place before
             self._saved_versions = tuple(
-                [r._version if isinstance(r, Tensor) else 0 for r in resolved]
+                [r._version if isinstance(r, Tensor) else 0 for r in items]
             )
 
     def mark_non_differentiable(self, *outputs: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import prod
 from typing import Any, Union
 
 import numpy as np
@@ -55,9 +56,10 @@ def data_of(x: Any) -> Any:
 
 
 def broadcast_view(g: Any, shape: tuple[int, ...]) -> Any:
-    """``np.broadcast_to(g, shape)``; for a one-element array (a full reduction's gradient) the read-only
-    zero-stride view is made directly, about 3x faster than ``np.broadcast_to``. Tensors dispatch
-    to the engine's ``broadcast_to``.
+    """``np.broadcast_to(g, shape)`` for a reduction's gradient. A one-element gradient (a full
+    reduction's) becomes a fresh filled array when ``shape`` is small, about 3x faster than
+    ``np.broadcast_to``, and otherwise a read-only zero-stride view made directly, which costs no
+    memory. Tensors dispatch to the engine's ``broadcast_to``.
 
     >>> broadcast_view(np.float64(2.0), (2, 3))
     array([[2., 2., 2.],
@@ -66,8 +68,16 @@ def broadcast_view(g: Any, shape: tuple[int, ...]) -> Any:
     if not isinstance(g, Tensor) and g.size == 1 and len(shape) >= g.ndim:
         if not shape:
             return g
+        if prod(shape) < _FILL_MAX:
+            filled = np.empty(shape, g.dtype)
+            filled[...] = g
+            return filled
         a = np.array(g).reshape(())  # its own buffer: the view cannot alias anything else
         view = np.ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
         view.flags.writeable = False
         return view
     return np.broadcast_to(g, shape)
+
+
+# Up to this many elements, filling a fresh array is cheaper than building a zero-stride view.
+_FILL_MAX = 4096
