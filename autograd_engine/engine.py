@@ -185,15 +185,15 @@ def _execute(
             # pages back in (3,600 page faults a step on op_overhead_256; 64 this way).
             previous = grads
             grads = ready_grads.pop()
-            nexts = node._next
+            metas = node._meta
             if grads is None:
-                input_grads = (None,) * len(nexts)
+                input_grads = (None,) * len(metas)
             else:
                 if node._plain and shortcut and (node.backward_on_arrays or not as_arrays):
                     input_grads = node.backward(node, grads)  # a staticmethod of the op
                 else:  # hooks, several outputs, captured outputs or a rule that wants Tensors
                     input_grads = _run_node(node, grads, as_arrays, capture_node, captured)
-                if input_grads.__class__ is not tuple or len(input_grads) != len(nexts):
+                if input_grads.__class__ is not tuple or len(input_grads) != len(metas):
                     input_grads = _check_grad_count(node, input_grads)
                 if anomaly:
                     from .anomaly import check_backward
@@ -203,7 +203,7 @@ def _execute(
             if free and node._saved is not None:
                 node._saved = FREED  # release saved arrays as soon as the node has run
                 node._out = None
-            for fn, meta, g in zip(nexts, node._meta, input_grads):
+            for fn, meta, g in zip(node._next, metas, input_grads):  # (_next: edges, then arguments)
                 if fn is None:  # an argument that gets no gradient
                     continue
                 k, shape, dtype = meta  # output_nr of the producer fn, or -1 when fn is a leaf
@@ -272,7 +272,7 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
             stack.append(fn)
     while stack:
         node = stack.pop()
-        for fn, meta in zip(node._next, node._meta):
+        for fn, meta in zip(node._next, node._meta):  # (zip stops at the edges)
             if fn is not None and meta[0] >= 0:
                 if fn in deps:
                     deps[fn] += 1
@@ -341,7 +341,7 @@ def _check_grad_count(node: Function, result: Any) -> tuple:
     """Accept a lone gradient or a list for convenience; explain a wrong count."""
     if type(result) is not tuple:
         result = tuple(result) if isinstance(result, list) else (result,)
-    n = len(node._next)
+    n = len(node._meta)
     if len(result) > n and all(r is None for r in result[n:]):
         result = result[:n]
     if len(result) != n:

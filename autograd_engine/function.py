@@ -60,6 +60,8 @@ FREED: tuple = tuple([None])
 # `_saved` of a node that saved just its output (held in `_out`): shared, so such nodes allocate
 # no tuple of their own (see _METAS below for why that matters).
 OUTPUT_ONLY: tuple = tuple(["<the output>"])
+# `_saved` of a node that saved exactly its arguments, which `_next` holds anyway.
+INPUTS: tuple = tuple(["<the inputs>"])
 
 
 class _NeverNeeded(tuple):
@@ -159,15 +161,17 @@ class Function:
         The hottest code in the engine, hence one function with plain loops (a helper call or a
         list comprehension is a separate frame on Python 3.11). With grad mode on, one pass over
         the arguments unwraps them and builds the node's edges (see ``edges``), stored as two
-        tuples: ``_next`` holds the producer node, the leaf Tensor, or None for an argument that
-        gets no gradient; ``_meta`` holds ``(output_nr, shape, dtype)`` of the input (``output_nr``
-        -1 for a leaf), or None. Holding edges rather than input Tensors lets every intermediate
-        array that backward does not need die with its last user reference, as in PyTorch.
-        ``_meta`` holds nothing the cyclic garbage collector tracks, and nodes with equal
-        metadata share it (see ``_METAS``); this matters for graphs of 100k+ scalar ops.
+        tuples. For n arguments, ``_next`` holds n edges, each the producer node, the leaf Tensor,
+        or None for an argument that gets no gradient, followed by the n arguments themselves
+        (intermediates weakly if n-d, by value if 0-d; zips over the edges stop at n). ``_meta``
+        holds ``(output_nr, shape, dtype)`` of each input (``output_nr`` -1 for a leaf), or None.
+        Holding edges rather than input Tensors lets every intermediate array that backward does
+        not need die with its last user reference, as in PyTorch. ``_meta`` holds nothing the
+        cyclic garbage collector tracks, and nodes with equal metadata share it (see ``_METAS``);
+        this matters for graphs of 100k+ scalar ops.
         """
         arrays = []
-        record = weak = by_value = False
+        record = weak = False
         if STATE.enabled:
             nxt = []
             meta = []
@@ -191,7 +195,6 @@ class Function:
                             nxt.append(fn)
                             meta.append((a._output_nr, (), d.dtype))
                             a = d
-                            by_value = True
                         kept.append(a)
                         continue
                 else:
@@ -222,8 +225,7 @@ class Function:
         ctx = _new(cls)  # the node is the ctx
         meta = tuple(meta)
         ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
-        ctx._next = tuple(nxt)
-        ctx._inputs = args  # strong while forward runs (save_for_backward matches against them)
+        ctx._inputs = args  # only while forward runs (save_for_backward matches against them)
         ctx._saved = ctx._out = None
         scope = STATE.scope
         if scope:
@@ -232,18 +234,17 @@ class Function:
             out = cls.forward(ctx, *arrays, **params)
         except (ValueError, TypeError, IndexError) as exc:
             raise cls._forward_error(exc, arrays, params) from exc
+        # The edges, then the arguments, in one tuple: one object per node less for the cyclic
+        # garbage collector, which otherwise costs graphs of many scalar ops a sixth of their time.
+        nxt += kept
+        ctx._next = tuple(nxt)
+        ctx._inputs = None
+        if ctx._saved is args and not weak:  # it saved exactly its inputs: read them from _next
+            ctx._saved = INPUTS
         if STATE.anomaly:
             from .anomaly import check_forward
 
             check_forward(ctx, out)
-        # Graphs of many scalar ops would otherwise keep every intermediate Tensor alive for the
-        # cyclic collector to scan; `inputs` and `saved_tensors` rebuild them on demand
-        # (Function._output_tensor), as PyTorch unpacks a SavedVariable.
-        if weak or by_value:
-            kept = tuple(kept)
-            if ctx._saved is args and not weak:  # it saved exactly its inputs: share, by value
-                ctx._saved = kept
-            ctx._inputs = kept
 
         if type(out) is not np.ndarray:
             if type(out) is tuple:
@@ -283,11 +284,11 @@ class Function:
         with more than zero dimensions is held weakly and reads as None once nothing else
         references it; a 0-d one is kept by value and comes back as a Tensor of its producer's
         output (the same object on every call). The graph itself is ``next_functions``."""
-        nexts = getattr(self, "_next", None)
-        if nexts is None:  # still inside forward
+        if self._inputs is not None:  # still inside forward
             return tuple(self._inputs)
+        n = len(self._meta)
         result = []
-        for a, fn, m in zip(self._inputs, nexts, self._meta):
+        for a, fn, m in zip(self._next[n:], self._next, self._meta):
             if type(a) is _weakref:
                 a = a()
             elif m is not None and m[0] >= 0 and not isinstance(a, Tensor):
@@ -391,12 +392,14 @@ class Function:
         if self.backward_on_arrays and not STATE.enabled:  # the arrays themselves
             if saved is OUTPUT_ONLY:
                 return (self._out,)
+            if saved is INPUTS:
+                saved = self._next[len(self._meta):]
             if saved is not None and saved is not FREED:
                 result = []
                 for item in saved:
                     if isinstance(item, Tensor):
                         if item._version:  # modified in place at some point: since it was saved?
-                            self._check_version(item)
+                            self._check_version(item, saved)
                         item = item._data
                     result.append(item)
                 return tuple(result)
@@ -411,7 +414,7 @@ class Function:
         if saved is OUTPUT_ONLY:
             saved = (self._out,)
         versions = self._saved_versions
-        if saved is self._inputs:
+        if saved is INPUTS:
             saved = self.inputs  # 0-d intermediates kept by value, as connected Tensors
         outs = self._out if self._n_outputs > 1 else (self._out,)
         result = []
@@ -430,10 +433,11 @@ class Function:
             result.append(item)
         return tuple(result)
 
-    def _check_version(self, t: Tensor) -> None:
-        """Raise if saved Tensor ``t`` was modified in place after it was saved."""
+    def _check_version(self, t: Tensor, saved: tuple) -> None:
+        """Raise if saved Tensor ``t`` (an item of ``saved``, what forward saved) was modified in
+        place after it was saved."""
         versions = self._saved_versions
-        expected = versions[next(k for k, s in enumerate(self._saved) if s is t)] if versions else 0
+        expected = versions[next(k for k, s in enumerate(saved) if s is t)] if versions else 0
         if t._version != expected:
             raise self._version_error(t, expected)
 
