@@ -127,7 +127,7 @@ class Function:
 
     # Attributes every node sets live in slots (no per-node __dict__ unless an op stores extra
     # state such as ``ctx.axes``); rarely set ones are class-level defaults.
-    __slots__ = ("_inputs", "_next", "_meta", "needs_input_grad", "_saved", "_out", "__dict__")
+    __slots__ = ("_next", "_meta", "needs_input_grad", "_saved", "_out", "__dict__")
 
     #: Whether ``backward`` also runs on NumPy arrays (see the module docstring).
     backward_on_arrays: bool = False
@@ -171,7 +171,7 @@ class Function:
         this matters for graphs of 100k+ scalar ops.
         """
         arrays = []
-        record = weak = False
+        record = weak = bumped = False
         if STATE.enabled:
             nxt = []
             meta = []
@@ -180,6 +180,8 @@ class Function:
                 if isinstance(a, Tensor):
                     d = a._data
                     arrays.append(d)
+                    if a._version:  # modified in place before: saving it records versions
+                        bumped = True
                     if a._requires_grad:
                         record = True
                         fn = a._grad_fn
@@ -198,7 +200,9 @@ class Function:
                         kept.append(a)
                         continue
                 else:
-                    arrays.append(_list_to_array(cls, a) if type(a) is list else a)
+                    if type(a) is list:
+                        a = _list_to_array(cls, a)
+                    arrays.append(a)
                 nxt.append(None)
                 meta.append(None)
                 kept.append(a)
@@ -225,7 +229,6 @@ class Function:
         ctx = _new(cls)  # the node is the ctx
         meta = tuple(meta)
         ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
-        ctx._inputs = args  # only while forward runs (save_for_backward matches against them)
         ctx._saved = ctx._out = None
         scope = STATE.scope
         if scope:
@@ -238,27 +241,35 @@ class Function:
         # garbage collector, which otherwise costs graphs of many scalar ops a sixth of their time.
         nxt += kept
         ctx._next = tuple(nxt)
-        ctx._inputs = None
-        if ctx._saved is args and not weak:  # it saved exactly its inputs: read them from _next
-            ctx._saved = INPUTS
+        if type(out) is not np.ndarray:
+            if type(out) is tuple:
+                return ctx._wrap_outputs(out, args, arrays)
+            if not isinstance(out, np.generic):
+                out = _to_data(out)
+        saved = ctx._saved
+        if saved is not None:  # as forward gave it: match its items with the inputs and output
+            if len(saved) == 1 and saved[0] is out:  # tanh, exp, relu...: no tuple of one per node
+                ctx._out = out
+                ctx._saved = OUTPUT_ONLY
+            else:
+                inputs = len(saved) == len(arrays)
+                if inputs:
+                    for item, d in zip(saved, arrays):
+                        if item is not d:
+                            inputs = False
+                            break
+                if not inputs:
+                    ctx._saved = ctx._resolve_saved(saved, args, arrays, out)
+                else:  # exactly its inputs, in order (Mul, MatMul, ...): _next holds them
+                    ctx._saved = args if weak else INPUTS  # (weak: _next holds some weakly)
+                    if bumped:
+                        ctx._saved_versions = tuple(
+                            [a._version if isinstance(a, Tensor) else 0 for a in args]
+                        )
         if STATE.anomaly:
             from .anomaly import check_forward
 
             check_forward(ctx, out)
-
-        if type(out) is not np.ndarray:
-            if type(out) is tuple:
-                return ctx._wrap_outputs(out)
-            if not isinstance(out, np.generic):
-                out = _to_data(out)
-        saved = ctx._saved
-        if saved is not None:
-            for item in saved:
-                if item is out:  # kept only when saved: holding it otherwise pins a dead array
-                    ctx._out = out
-                    if len(saved) == 1:  # tanh, exp, relu, ...: no tuple of one per node
-                        ctx._saved = OUTPUT_ONLY
-                    break
         if out.dtype.kind != "f" or ctx._non_differentiable:
             return ctx._wrap_output(out, 0)
         t = _new(Tensor)
@@ -267,15 +278,40 @@ class Function:
         t._requires_grad = True
         return t
 
-    def _wrap_outputs(self, out: tuple) -> tuple:
+    def _resolve_saved(self, saved: tuple, args: tuple, arrays: list, out: Any) -> tuple:
+        """What ``forward`` saved, with each input's array replaced by the input Tensor (so that a
+        recorded backward differentiates through it); an output's array is noted in ``_out``
+        (``out`` is the output, or the tuple of outputs)."""
+        outs = out if type(out) is tuple else (out,)
+        result = list(saved)
+        for k, item in enumerate(saved):
+            if isinstance(item, Tensor):
+                continue
+            for a, d in zip(args, arrays):
+                if d is item and isinstance(a, Tensor):
+                    result[k] = a  # an input comes back as the input Tensor itself
+                    break
+            else:
+                if any(item is o for o in outs):  # kept only when saved: else it pins a dead array
+                    self._out = out
+        if any(isinstance(r, Tensor) and r._version for r in result):  # modified in place before
+            self._saved_versions = tuple(
+                [r._version if isinstance(r, Tensor) else 0 for r in result]
+            )
+        return tuple(result)
+
+    def _wrap_outputs(self, out: tuple, args: tuple, arrays: list) -> tuple:
         """The Tensors of a multi-output node (``forward`` returned a tuple)."""
         out = tuple([_to_data(o) for o in out])
         self._n_outputs = len(out)
         self._plain = False
         self._out_meta = tuple([(o.shape, o.dtype) for o in out])
-        saved = self._saved
-        if saved is not None and any(s is o for s in saved for o in out):
-            self._out = out
+        if self._saved is not None:
+            self._saved = self._resolve_saved(self._saved, args, arrays, out)
+        if STATE.anomaly:
+            from .anomaly import check_forward
+
+            check_forward(self, out)
         return tuple([self._wrap_output(o, i) for i, o in enumerate(out)])
 
     @property
@@ -284,8 +320,6 @@ class Function:
         with more than zero dimensions is held weakly and reads as None once nothing else
         references it; a 0-d one is kept by value and comes back as a Tensor of its producer's
         output (the same object on every call). The graph itself is ``next_functions``."""
-        if self._inputs is not None:  # still inside forward
-            return tuple(self._inputs)
         n = len(self._meta)
         result = []
         for a, fn, m in zip(self._next[n:], self._next, self._meta):
@@ -343,42 +377,7 @@ class Function:
     # ----- used by forward -----
     def save_for_backward(self, *items: Any) -> None:
         """Keep arrays (or Tensors) for ``backward``; read them back with ``saved_tensors``."""
-        inputs = self._inputs
-        bumped = False
-        if len(items) == len(inputs):
-            # Saving exactly the inputs, in order (Mul, MatMul, ...), shares the argument tuple:
-            # no search, and one object less per node for the garbage collector to scan.
-            for item, a in zip(items, inputs):
-                if a is item:  # a constant passed through as it is
-                    continue
-                if not isinstance(a, Tensor) or a._data is not item:
-                    break
-                bumped = bumped or a._version != 0
-            else:
-                self._saved = inputs
-                if bumped:
-                    self._saved_versions = tuple(
-                        [a._version if isinstance(a, Tensor) else 0 for a in inputs]
-                    )
-                return
-            bumped = False
-        resolved = None  # a copy of `items` is made only when some array is an input's
-        for k, item in enumerate(items):
-            if not isinstance(item, Tensor):
-                for a in inputs:
-                    if isinstance(a, Tensor) and a._data is item:
-                        if resolved is None:
-                            resolved = list(items)
-                        resolved[k] = a  # an input comes back as the input Tensor itself
-                        bumped = bumped or a._version != 0
-                        break
-        if resolved is not None:
-            items = tuple(resolved)
-        self._saved = items
-        if bumped:  # versions are recorded only when some input was modified in place before
-            self._saved_versions = tuple(
-                [r._version if isinstance(r, Tensor) else 0 for r in items]
-            )
+        self._saved = items  # apply matches them with the inputs and the output after forward
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Declare outputs (arrays returned by ``forward``) that get no gradient, e.g. indices."""

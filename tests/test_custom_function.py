@@ -227,6 +227,32 @@ def test_saved_input_modified_in_place_names_the_custom_op():
         y.sum().backward()
 
 
+def test_saved_tensor_modified_before_saving_is_fine_and_after_raises():
+    # A Tensor saved directly (not an input's array) that was modified in place *before* the op
+    # ran is at a nonzero version: saving records that version instead of assuming 0.
+    w = T([1.0, 2.0])
+    w += 1.0
+
+    class Scale(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(w)
+            return x * w.data
+
+        @staticmethod
+        def backward(ctx, grad):
+            (s,) = ctx.saved_tensors
+            return grad * s
+
+    x = T([1.0, 1.0], requires_grad=True)
+    Scale.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 3.0])
+    y = Scale.apply(x)
+    w += 1.0
+    with pytest.raises(RuntimeError, match=r"Scale.*modified in place.*version 1 -> 2"):
+        y.sum().backward()
+
+
 # ----- testing.check_function --------------------------------------------------------------------
 def test_check_function_passes_for_correct_ops():
     check_function(MyExp, (2, 2), gradgrad=True, reference=np.exp, max_examples=5)
