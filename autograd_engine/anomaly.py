@@ -38,11 +38,11 @@ class detect_anomaly(_GradMode):
     """
 
     def __enter__(self) -> None:
-        self._prev = STATE.anomaly
-        STATE.anomaly = True
+        self._prev = STATE.flags.anomaly
+        STATE.flags.anomaly = True
 
     def __exit__(self, *exc: object) -> None:
-        STATE.anomaly = self._prev
+        STATE.flags.anomaly = self._prev
 
     def __call__(self, fn):  # type: ignore[override]
         import functools

@@ -166,13 +166,13 @@ def _execute(
     ready = [fn for fn in pending if deps[fn] == 0]
     ready_grads = [pending.pop(fn) for fn in ready]
 
-    prev_mode = STATE.enabled
-    STATE.enabled = create_graph
+    prev_mode = STATE.flags.enabled
+    STATE.flags.enabled = create_graph
     # The engine creates no reference cycles, so the cyclic collector has nothing to find here;
     # left on, it rescans the whole (large) graph again and again while backward allocates.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    anomaly = STATE.anomaly
+    anomaly = STATE.flags.anomaly
     free = not retain_graph
     shortcut = not capture_node  # no captured outputs: a plain node's rule can run directly
     try:
@@ -256,7 +256,7 @@ def _execute(
         _write_leaf_grads(leaves, create_graph)
         return None
     finally:
-        STATE.enabled = prev_mode
+        STATE.flags.enabled = prev_mode
         if gc_was_enabled:
             gc.enable()
 

@@ -160,7 +160,7 @@ def _externally_differentiable(roots: Sequence[Any], internal: Sequence[Tensor])
 
 def _needs_graph(outer: bool, roots: Sequence[Any], fresh: Sequence[Tensor]) -> bool:
     """Record the backward pass only if someone can still differentiate the results."""
-    if not STATE.enabled:
+    if not STATE.flags.enabled:
         return False
     return outer or _DEPTH[0] > 0 or _externally_differentiable(roots, fresh)
 

@@ -172,7 +172,8 @@ class Function:
         """
         arrays = []
         record = weak = bumped = False
-        if STATE.enabled:
+        flags = STATE.flags  # this thread's grad mode, scope and anomaly detection
+        if flags.enabled:
             nxt = []
             meta = []
             kept = []  # the arguments, intermediates held weakly (n-d) or by value (0-d)
@@ -230,7 +231,7 @@ class Function:
         meta = tuple(meta)
         ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
         ctx._saved = ctx._out = None
-        scope = STATE.scope
+        scope = flags.scope
         if scope:
             ctx.scope = scope
         try:
@@ -266,7 +267,7 @@ class Function:
                         ctx._saved_versions = tuple(
                             [a._version if isinstance(a, Tensor) else 0 for a in args]
                         )
-        if STATE.anomaly:
+        if flags.anomaly:
             from .anomaly import check_forward
 
             check_forward(ctx, out)
@@ -308,7 +309,7 @@ class Function:
         self._out_meta = tuple([(o.shape, o.dtype) for o in out])
         if self._saved is not None:
             self._saved = self._resolve_saved(self._saved, args, arrays, out)
-        if STATE.anomaly:
+        if STATE.flags.anomaly:
             from .anomaly import check_forward
 
             check_forward(self, out)
@@ -388,7 +389,7 @@ class Function:
     def saved_tensors(self) -> tuple:
         """What ``forward`` saved, as Tensors connected to the graph where possible."""
         saved = self._saved
-        if self.backward_on_arrays and not STATE.enabled:  # the arrays themselves
+        if self.backward_on_arrays and not STATE.flags.enabled:  # the arrays themselves
             if saved is OUTPUT_ONLY:
                 return (self._out,)
             if saved is INPUTS:

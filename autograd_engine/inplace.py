@@ -95,7 +95,7 @@ def _describe(t: Tensor) -> str:
 
 
 def _check_leaf(t: Tensor, op: str) -> None:
-    if t._requires_grad and t._grad_fn is None and STATE.enabled:
+    if t._requires_grad and t._grad_fn is None and STATE.flags.enabled:
         raise RuntimeError(
             f"{op}: a leaf {_describe(t)} that requires grad cannot be modified in place while "
             "gradients are recorded (the change could not be differentiated). Use an out-of-place "
@@ -185,7 +185,7 @@ def _binary_inplace(symbol: str, ufunc: np.ufunc, op_name: str, dunder: str) -> 
                 f"{np.shape(value)}: the result would have another shape; use x = x {symbol[:-1]} "
                 "v to get a new tensor"
             )
-        recorded = STATE.enabled and (
+        recorded = STATE.flags.enabled and (
             self._requires_grad or (other_is_tensor and other._requires_grad))
         if recorded:
             _rebase(self, lambda old: fn(old, old if other is self else other))
@@ -212,7 +212,7 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     _check_leaf(self, op)
     index = _plain_index(index)
     value_is_tensor = isinstance(value, Tensor)
-    recorded = STATE.enabled and (
+    recorded = STATE.flags.enabled and (
         self._requires_grad or (value_is_tensor and value._requires_grad))
     if recorded:
         _rebase(self, lambda old: SetItem.apply(old, old if value is self else value, index=index))

@@ -95,7 +95,7 @@ def test_no_check_outside_and_state_restored():
     with pytest.raises(RuntimeError):
         with ag.detect_anomaly():
             ag.log(x)
-    assert STATE.anomaly is False
+    assert STATE.flags.anomaly is False
 
     @ag.detect_anomaly()
     def f(t):
@@ -103,7 +103,7 @@ def test_no_check_outside_and_state_restored():
 
     with pytest.raises(RuntimeError, match="Log produced NaN"):
         f(x)
-    assert STATE.anomaly is False
+    assert STATE.flags.anomaly is False
 
 
 def test_clean_run_under_anomaly_matches_plain_run():
