@@ -367,3 +367,12 @@ def test_prod_with_zeros_and_max_with_ties():
     y = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
     for axis in (None, 0, 1, (0, 1)):
         compare_with_torch(ag.max, _reduction(torch.amax), [y], {"axis": axis})
+
+
+def test_relu_at_nan_zero_and_negative_inputs_passes_gradients_like_torch():
+    x = np.array([np.nan, 1.0, -1.0, 0.0, -0.0])
+    ours = ag.Tensor(x, requires_grad=True)
+    ag.relu(ours).sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    torch.relu(theirs).sum().backward()
+    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())  # [1, 1, 0, 0, 0]

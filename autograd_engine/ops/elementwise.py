@@ -392,7 +392,8 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         # Multiplying by the mask is ~10x faster than np.where on large activations; the only
         # difference is that a NaN/inf upstream gradient on a dead unit gives NaN rather than 0.
-        return (grad * (data_of(out) > 0),)
+        # `out != 0` rather than `out > 0`: a NaN input passes its gradient, as in PyTorch.
+        return (grad * (data_of(out) != 0),)
 
 
 LeakyRelu = _elementwise(
@@ -531,8 +532,9 @@ def sigmoid(x: TensorLike) -> Tensor:
 
 @register(lambda x: np.maximum(x, 0), domains=NONZERO, method=True)
 def relu(x: TensorLike) -> Tensor:
-    """Elementwise ``max(x, 0)``. Gradient: ``grad`` where x > 0, else 0 (0 at x == 0, as PyTorch;
-    computed as ``grad * (x > 0)``, so a non-finite upstream gradient on a dead unit gives NaN).
+    """Elementwise ``max(x, 0)``. Gradient: ``grad`` where x > 0, else 0 (0 at x == 0 and ``grad``
+    at a NaN x, as PyTorch; computed as ``grad * (relu(x) != 0)``, so a non-finite upstream
+    gradient on a dead unit gives NaN).
 
     >>> import autograd_engine as ag
     >>> ag.relu(ag.Tensor([-1.0, 2.0]))
