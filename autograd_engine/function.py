@@ -46,6 +46,7 @@ Tensor([1., 1.])
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import is_ as _is
 from typing import Any
 from weakref import ref as _weakref
 
@@ -253,13 +254,7 @@ class Function:
                 ctx._out = out
                 ctx._saved = OUTPUT_ONLY
             else:
-                inputs = len(saved) == len(arrays)
-                if inputs:
-                    for item, d in zip(saved, arrays):
-                        if item is not d:
-                            inputs = False
-                            break
-                if not inputs:
+                if len(saved) != len(arrays) or not all(map(_is, saved, arrays)):
                     ctx._saved = ctx._resolve_saved(saved, args, arrays, out)
                 else:  # exactly its inputs, in order (Mul, MatMul, ...): _next holds them
                     ctx._saved = args if weak else INPUTS  # (weak: _next holds some weakly)
