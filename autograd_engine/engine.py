@@ -48,8 +48,7 @@ def backward(
                 f"has shape {tensor.shape}; pass gradient= (an array of shape {tensor.shape}), or "
                 "reduce first, e.g. y.sum().backward()"
             )
-        d = tensor._data
-        gradient = Tensor._make(np.ones(d.shape, d.dtype))  # (np.ones_like is slow on scalars)
+        gradient = Tensor._make(_one_like(tensor._data))
     else:
         gradient = _as_root_grad(gradient, tensor, "backward")
     if retain_graph is None:
@@ -106,8 +105,7 @@ def grad(
                     f"grad: output {i} has shape {out.shape}; grad_outputs is required for outputs "
                     "with more than one element (pass an array of the output's shape)"
                 )
-            d = out._data
-            g = Tensor._make(np.ones(d.shape, d.dtype))
+            g = Tensor._make(_one_like(out._data))
         else:
             g = _as_root_grad(g, out, "grad")
         roots.append(out)
@@ -163,8 +161,11 @@ def _execute(
         else:
             _add_pending(pending, fn, r._output_nr, g)
     # Nodes whose gradient is complete, and that gradient (None if none arrived): a stack.
-    ready = [fn for fn in pending if deps[fn] == 0]
-    ready_grads = [pending.pop(fn) for fn in ready]
+    ready, ready_grads = [], []
+    for fn in list(pending):
+        if deps[fn] == 0:
+            ready.append(fn)
+            ready_grads.append(pending.pop(fn))
 
     prev_mode = STATE.flags.enabled
     STATE.flags.enabled = create_graph
@@ -482,6 +483,12 @@ def _stealable(g: Tensor, handed_out: set[int]) -> bool:
     # References: g's slot, the local `data` and getrefcount's argument; anything more (another
     # Tensor, the caller's array, a view's `.base`) means someone else can see it.
     return data.base is None and id(data) not in handed_out and sys.getrefcount(data) <= 3
+
+
+def _one_like(d: Any) -> Any:
+    """The implied gradient of a one-element output ``d``: a NumPy scalar 1 for a 0-d output (as
+    ops give 0-d results; ``np.ones`` takes 1 µs), else an array of ones of ``d``'s shape."""
+    return np.ones(d.shape, d.dtype) if d.ndim else d.dtype.type(1)
 
 
 def _as_root_grad(gradient: Any, out: Tensor, where: str) -> Tensor:
