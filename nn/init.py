@@ -16,7 +16,6 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -87,23 +86,6 @@ def _fill(tensor: Any, values: np.ndarray) -> Any:
     return tensor
 
 
-_CHUNK = 1 << 16  # samples drawn at a time by _fill_drawn: a float64 temporary of 512 KiB at most
-
-
-def _fill_drawn(tensor: Any, draw: Callable[[int], np.ndarray]) -> Any:
-    """Fill ``tensor`` with ``draw(n)`` (n float64 samples), a chunk at a time: the values are
-    those of one ``draw(size)``, without its full-size float64 temporary (3 MiB for a 784x512
-    float32 weight, which would count towards a small model's peak memory)."""
-    arr = _arr(tensor)
-    if not arr.flags.c_contiguous:
-        return _fill(tensor, draw(arr.size).reshape(arr.shape))
-    flat = arr.reshape(-1)  # a view of the contiguous array
-    for start in range(0, flat.size, _CHUNK):
-        stop = min(start + _CHUNK, flat.size)
-        flat[start:stop] = draw(stop - start)
-    return tensor
-
-
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0,
              generator: np.random.Generator | None = None) -> Any:
     """Fill with samples from ``U(a, b)``.
@@ -114,8 +96,8 @@ def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0,
     >>> bool((t.data >= -1).all() and (t.data < 1).all())
     True
     """
-    rng = _rng(generator)
-    return _fill_drawn(tensor, lambda n: rng.uniform(a, b, size=n))
+    arr = _arr(tensor)
+    return _fill(tensor, _rng(generator).uniform(a, b, size=arr.shape))
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0,
@@ -127,8 +109,8 @@ def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0,
     >>> nn.init.normal_(ag.zeros(2, 2), std=0.01).shape
     (2, 2)
     """
-    rng = _rng(generator)
-    return _fill_drawn(tensor, lambda n: rng.normal(mean, std, size=n))
+    arr = _arr(tensor)
+    return _fill(tensor, _rng(generator).normal(mean, std, size=arr.shape))
 
 
 def constant_(tensor: Any, val: float) -> Any:
