@@ -172,7 +172,7 @@ class Function:
         this matters for graphs of 100k+ scalar ops.
         """
         arrays = []
-        record = weak = bumped = False
+        record = weak = bumped = listed = False
         flags = STATE.flags  # this thread's grad mode, scope and anomaly detection
         if flags.enabled:
             nxt = []
@@ -204,6 +204,7 @@ class Function:
                 else:
                     if type(a) is list:
                         a = _list_to_array(cls, a)
+                        listed = True
                     arrays.append(a)
                 nxt.append(None)
                 meta.append(None)
@@ -228,6 +229,8 @@ class Function:
             t._requires_grad = False
             return t
 
+        if listed:  # what forward saves is matched against the arguments: the arrays, not lists
+            args = tuple([d if type(a) is list else a for a, d in zip(args, arrays)])
         ctx = _new(cls)  # the node is the ctx
         meta = tuple(meta)
         ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)

@@ -543,3 +543,14 @@ def test_rebuilt_scalar_inputs_make_no_reference_cycles():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_list_arguments_are_saved_as_arrays_next_to_intermediates(create_graph):
+    # y is an n-d intermediate (held weakly in the edges), the list a constant that forward saves:
+    # backward must get the converted array, not the list.
+    x = ag.Tensor(np.ones((2, 2)), requires_grad=True)
+    y = x * 2
+    z = ag.matmul(y, [[1.0], [2.0]]) * [[3.0], [4.0]]
+    (g,) = ag.grad(z.sum(), x, create_graph=create_graph)
+    np.testing.assert_allclose(g.data, [[6.0, 12.0], [8.0, 16.0]])
