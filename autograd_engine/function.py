@@ -246,6 +246,10 @@ class Function:
         # garbage collector, which otherwise costs graphs of many scalar ops a sixth of their time.
         nxt += kept
         ctx._next = tuple(nxt)
+        if flags.anomaly:
+            from .anomaly import check_forward
+
+            check_forward(ctx, out)
         if type(out) is not np.ndarray:
             if type(out) is tuple:
                 return ctx._wrap_outputs(out, args, arrays)
@@ -265,10 +269,6 @@ class Function:
                         ctx._saved_versions = tuple(
                             [a._version if isinstance(a, Tensor) else 0 for a in args]
                         )
-        if flags.anomaly:
-            from .anomaly import check_forward
-
-            check_forward(ctx, out)
         if out.dtype.kind != "f" or ctx._non_differentiable:
             return ctx._wrap_output(out, 0)
         t = _new(Tensor)
@@ -307,10 +307,6 @@ class Function:
         self._out_meta = tuple([(o.shape, o.dtype) for o in out])
         if self._saved is not None:
             self._saved = self._resolve_saved(self._saved, args, arrays, out)
-        if STATE.flags.anomaly:
-            from .anomaly import check_forward
-
-            check_forward(self, out)
         return tuple([self._wrap_output(o, i) for i, o in enumerate(out)])
 
     @property
