@@ -216,7 +216,13 @@ class Function:
 
         if not record:
             try:
-                out = cls.forward(_NO_GRAD_CTX, *arrays, **params)
+                n = len(arrays)  # fixed-arity calls are inlined by Python 3.11; `*arrays` is not
+                if n == 2 and not params:
+                    out = cls.forward(_NO_GRAD_CTX, arrays[0], arrays[1])
+                elif n == 1 and not params:
+                    out = cls.forward(_NO_GRAD_CTX, arrays[0])
+                else:
+                    out = cls.forward(_NO_GRAD_CTX, *arrays, **params)
             except (ValueError, TypeError, IndexError) as exc:
                 raise cls._forward_error(exc, arrays, params) from exc
             if type(out) is tuple:
@@ -239,7 +245,13 @@ class Function:
         if scope:
             ctx.scope = scope
         try:
-            out = cls.forward(ctx, *arrays, **params)
+            n = len(arrays)
+            if n == 2 and not params:
+                out = cls.forward(ctx, arrays[0], arrays[1])
+            elif n == 1 and not params:
+                out = cls.forward(ctx, arrays[0])
+            else:
+                out = cls.forward(ctx, *arrays, **params)
         except (ValueError, TypeError, IndexError) as exc:
             raise cls._forward_error(exc, arrays, params) from exc
         # The edges, then the arguments, in one tuple: one object per node less for the cyclic
@@ -261,7 +273,9 @@ class Function:
                 ctx._out = out
                 ctx._saved = OUTPUT_ONLY
             else:
-                if len(saved) != len(arrays) or not all(map(_is, saved, arrays)):
+                # (the ends first: most ops have one or two inputs, and map costs 150 ns)
+                if not (len(saved) == n and saved[0] is arrays[0] and saved[-1] is arrays[-1]
+                        and (n < 3 or all(map(_is, saved, arrays)))):
                     ctx._saved = ctx._resolve_saved(saved, args, arrays, out)
                 else:  # exactly its inputs, in order (Mul, MatMul, ...): _next holds them
                     ctx._saved = args if weak else INPUTS  # (weak: _next holds some weakly)
@@ -560,6 +574,8 @@ def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
             return fn.apply(*args, **params)
     if params:
         return fn.forward(_NO_GRAD_CTX, *args, **params)
+    if len(args) == 2:  # a fixed-arity call is inlined by Python 3.11, a `*args` call is not
+        return fn.forward(_NO_GRAD_CTX, args[0], args[1])
     return fn.forward(_NO_GRAD_CTX, *args)  # (an empty ** costs as much as the loop)
 
 

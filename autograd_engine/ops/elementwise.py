@@ -307,7 +307,9 @@ class TanhBackward(Function):
             np.subtract(1, d, out=d)  # in place on the fresh array: one allocation, not three
             np.multiply(grad, d, out=d)
             return d
-        return grad * (1 - d)
+        # Not grad * (1 - d): NumPy 2 takes twice as long for a Python scalar with an array
+        # (about 0.55 us on small arrays) as for two arrays
+        return grad - grad * d
 
     @staticmethod
     def backward(ctx, gg):
@@ -325,12 +327,13 @@ class SigmoidBackward(Function):
     @staticmethod
     def forward(ctx, grad, out):
         ctx.save_for_backward(grad, out)
-        d = 1 - out
-        if type(d) is np.ndarray and d.size >= _IN_PLACE_MIN and d.shape == grad.shape:
+        if type(out) is np.ndarray and out.size >= _IN_PLACE_MIN and out.shape == grad.shape:
+            d = 1 - out
             d *= out  # in place on the fresh array: one allocation, not three
             np.multiply(grad, d, out=d)
             return d
-        return grad * (out * d)
+        d = grad * out
+        return d - d * out  # (not 1 - out on small arrays: see TanhBackward)
 
     @staticmethod
     def backward(ctx, gg):
