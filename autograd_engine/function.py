@@ -164,7 +164,8 @@ class Function:
         the arguments unwraps them and builds the node's edges (see ``edges``), stored as two
         tuples. For n arguments, ``_next`` holds n edges, each the producer node, the leaf Tensor,
         or None for an argument that gets no gradient, followed by the n arguments themselves
-        (intermediates weakly if n-d, by value if 0-d; zips over the edges stop at n). ``_meta``
+        (n-d intermediates weakly; 0-d inputs that get a gradient by value, a NumPy scalar, which
+        is also what forward gets for them; zips over the edges stop at n). ``_meta``
         holds ``(output_nr, shape, dtype)`` of each input (``output_nr`` -1 for a leaf), or None.
         Holding edges rather than input Tensors lets every intermediate array that backward does
         not need die with its last user reference, as in PyTorch. ``_meta`` holds nothing the
@@ -181,7 +182,6 @@ class Function:
             for a in args:
                 if isinstance(a, Tensor):
                     d = a._data
-                    arrays.append(d)
                     if a._version:  # modified in place before: saving it records versions
                         bumped = True
                     if a._requires_grad:
@@ -189,7 +189,14 @@ class Function:
                         fn = a._grad_fn
                         if fn is None:
                             nxt.append(a)
-                            meta.append((-1, d.shape, d.dtype))
+                            if d.ndim:
+                                meta.append((-1, d.shape, d.dtype))
+                            else:  # a 0-d leaf: its edge holds it; kept by value, as a NumPy
+                                # scalar (ops on a 0-d array cost NumPy ten times as much)
+                                if type(d) is np.ndarray:
+                                    d = d[()]
+                                meta.append((-1, (), d.dtype))
+                                a = d
                         elif d.ndim:
                             nxt.append(fn)
                             meta.append((a._output_nr, d.shape, d.dtype))
@@ -199,8 +206,10 @@ class Function:
                             nxt.append(fn)
                             meta.append((a._output_nr, (), d.dtype))
                             a = d
+                        arrays.append(d)
                         kept.append(a)
                         continue
+                    arrays.append(d)
                 else:
                     if type(a) is list:
                         a = _list_to_array(cls, a)
@@ -328,14 +337,16 @@ class Function:
         """The positional arguments: Tensors and constants. An intermediate (non-leaf) Tensor
         with more than zero dimensions is held weakly and reads as None once nothing else
         references it; a 0-d one is kept by value and comes back as a Tensor of its producer's
-        output (the same object on every call). The graph itself is ``next_functions``."""
+        output (the same object on every call). A 0-d leaf is kept by value too (its value when
+        the op ran, which backward uses) and comes back as the leaf. The graph itself is
+        ``next_functions``."""
         n = len(self._meta)
         result = []
         for a, fn, m in zip(self._next[n:], self._next, self._meta):
             if type(a) is _weakref:
                 a = a()
-            elif m is not None and m[0] >= 0 and not isinstance(a, Tensor):
-                a = fn._output_tensor(m[0], a)
+            elif m is not None and not isinstance(a, Tensor):  # kept by value: 0-d
+                a = fn if m[0] < 0 else fn._output_tensor(m[0], a)
             result.append(a)
         return tuple(result)
 

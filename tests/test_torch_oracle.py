@@ -376,3 +376,19 @@ def test_relu_at_nan_zero_and_negative_inputs_passes_gradients_like_torch():
     theirs = torch.tensor(x, requires_grad=True)
     torch.relu(theirs).sum().backward()
     np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())  # [1, 1, 0, 0, 0]
+
+
+@pytest.mark.parametrize("value", [np.nan, 1.5, -1.5, 0.0, -0.0, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_of_a_0d_tensor_matches_torch(value, dtype):
+    # 0-d tensors take relu's scalar path (a comparison instead of np.maximum)
+    ours = ag.Tensor(np.array(value, dtype=dtype), requires_grad=True)
+    out = ag.relu(ours * 1.0)  # an intermediate (a NumPy scalar) as well as the leaf
+    out.backward()
+    theirs = torch.tensor(value, dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
+    expected = torch.relu(theirs * 1.0)
+    expected.backward()
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+    np.testing.assert_array_equal(ag.relu(ours).data, expected.detach().numpy())
