@@ -135,23 +135,24 @@ def _execute(
     """Run backward from ``roots``; accumulate into leaves, or return gradients for ``capture``."""
     deps = _count_dependencies(roots)
     as_arrays = not create_graph  # pending gradients are arrays, else Tensors
-    fit_types = _PLAIN_ARRAYS if as_arrays else _PLAIN_TENSORS
+    plain = np.ndarray if as_arrays else Tensor  # the type of a gradient that needs no _fit
 
-    # Where the gradients of captured tensors appear: leaves by id, non-leaves at their node.
+    # Where the gradients of captured tensors appear: leaves by themselves (a Tensor hashes by
+    # identity), non-leaves at their node.
     captured: list[Tensor | None] = []
-    capture_leaf: dict[int, int] = {}
+    capture_leaf: dict[Tensor, int] = {}
     capture_node: dict[Function, list[tuple[int, int]]] = {}
     if capture is not None:
         captured = [None] * len(capture)
         for k, t in enumerate(capture):
             if t._grad_fn is None:
-                capture_leaf[id(t)] = k
+                capture_leaf[t] = k
             else:
                 capture_node.setdefault(t._grad_fn, []).append((t._output_nr, k))
 
     # Gradients still being summed: one per single-output node, a list per multi-output node.
     pending: dict[Function, Any] = {}
-    leaves: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient]
+    leaves: dict[Tensor, Any] = {}  # leaf -> its summed gradient
     for r, g in zip(roots, seeds):
         if as_arrays:
             g = g._data
@@ -210,15 +211,16 @@ def _execute(
                 k, shape, dtype = meta  # output_nr of the producer fn, or -1 when fn is a leaf
                 if g is not None:
                     # dtype identity is the fast test; _fit compares properly and casts if needed
-                    if g.__class__ not in fit_types or g.shape != shape or g.dtype is not dtype:
+                    if g.__class__ is plain:
+                        if g.shape != shape or g.dtype is not dtype:
+                            g = _fit(g, meta, node, as_arrays)
+                    elif shape or g.__class__ is not dtype.type or not as_arrays:
+                        # (but a NumPy scalar of the input's dtype fits a 0-d input as it is)
                         g = _fit(g, meta, node, as_arrays)
                     if k < 0:
                         if fn._requires_grad:
-                            entry = leaves.get(id(fn))
-                            if entry is None:
-                                leaves[id(fn)] = [fn, g]
-                            else:
-                                entry[1] = entry[1] + g
+                            old = leaves.get(fn)
+                            leaves[fn] = g if old is None else old + g
                         continue
                     if fn._n_outputs == 1:
                         d = deps[fn] - 1
@@ -244,13 +246,13 @@ def _execute(
         # which arrays nothing else holds.
         input_grads = g = grads = old = None
         if as_arrays:
-            for entry in leaves.values():
-                entry[1] = Tensor._make(entry[1])
+            for t in leaves:
+                leaves[t] = Tensor._make(leaves[t])
             if captured:
                 captured = [None if c is None else Tensor._make(c) for c in captured]
         if capture is not None:
-            for key, (t, g) in leaves.items():
-                k = capture_leaf.get(key)
+            for t, g in leaves.items():
+                k = capture_leaf.get(t)
                 if k is not None:
                     captured[k] = _run_leaf_hooks(t, g)
             return captured
@@ -283,11 +285,6 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
     return deps
 
 
-# Gradient types that need no _fit beyond the shape and dtype test, per mode.
-_PLAIN_ARRAYS = frozenset({np.ndarray, np.float64, np.float32, np.float16, np.longdouble})
-_PLAIN_TENSORS = frozenset({Tensor})
-
-
 def _add_pending(pending: dict, node: Function, output_nr: int, g: Any) -> None:
     """Add ``g`` to ``node``'s pending gradient for ``output_nr`` (the main loop of ``_execute``
     inlines the single-output case: it runs once per edge). ``old + g`` is plain NumPy on arrays
@@ -308,11 +305,8 @@ def _add_leaf(leaves: dict, t: Tensor, g: Any) -> None:
     ``_execute`` inlines the same steps)."""
     if not t._requires_grad:
         return
-    entry = leaves.get(id(t))
-    if entry is None:
-        leaves[id(t)] = [t, g]
-    else:
-        entry[1] = entry[1] + g
+    old = leaves.get(t)
+    leaves[t] = g if old is None else old + g
 
 
 def _run_node(
@@ -455,7 +449,7 @@ def _as_hook_result(r: Any, g: Tensor, where: str) -> Tensor:
 def _write_leaf_grads(leaves: dict, create_graph: bool) -> None:
     """Accumulate into ``.grad``, in place where that is safe, as PyTorch's AccumulateGrad."""
     handed_out: set[int] = set()
-    for t, g in leaves.values():
+    for t, g in leaves.items():
         if t._hooks:
             g = _run_leaf_hooks(t, g)
         old = t._grad
