@@ -61,8 +61,10 @@ FREED: tuple = tuple([None])
 # `_saved` of a node that saved just its output (held in `_out`): shared, so such nodes allocate
 # no tuple of their own (see _METAS below for why that matters).
 OUTPUT_ONLY: tuple = tuple(["<the output>"])
-# `_saved` of a node that saved exactly its arguments, which `_next` holds anyway.
+# `_saved` of a node that saved exactly its arguments, which `_next` holds anyway; INPUT_VALUES
+# when `_next` holds none of them as a Tensor (0-d inputs are kept by value).
 INPUTS: tuple = tuple(["<the inputs>"])
+INPUT_VALUES: tuple = tuple(["<the input values>"])
 
 
 class _NeverNeeded(tuple):
@@ -173,7 +175,7 @@ class Function:
         this matters for graphs of 100k+ scalar ops.
         """
         arrays = []
-        record = weak = bumped = listed = False
+        record = weak = held = bumped = listed = False
         flags = STATE.flags  # this thread's grad mode, scope and anomaly detection
         if flags.enabled:
             nxt = []
@@ -191,6 +193,7 @@ class Function:
                             nxt.append(a)
                             if d.ndim:
                                 meta.append((-1, d.shape, d.dtype))
+                                held = True
                             else:  # a 0-d leaf: its edge holds it; kept by value, as a NumPy
                                 # scalar (ops on a 0-d array cost NumPy ten times as much)
                                 if type(d) is np.ndarray:
@@ -210,6 +213,7 @@ class Function:
                         kept.append(a)
                         continue
                     arrays.append(d)
+                    held = True
                 else:
                     if type(a) is list:
                         a = _list_to_array(cls, a)
@@ -287,7 +291,9 @@ class Function:
                         and (n < 3 or all(map(_is, saved, arrays)))):
                     ctx._saved = ctx._resolve_saved(saved, args, arrays, out)
                 else:  # exactly its inputs, in order (Mul, MatMul, ...): _next holds them
-                    ctx._saved = args if weak else INPUTS  # (weak: _next holds some weakly)
+                    # (weak: _next holds some weakly; held: it holds some Tensors, whose versions
+                    # backward checks; else it holds values, which backward can use as they are)
+                    ctx._saved = args if weak else INPUTS if held else INPUT_VALUES
                     if bumped:
                         ctx._saved_versions = tuple(
                             [a._version if isinstance(a, Tensor) else 0 for a in args]
@@ -411,6 +417,8 @@ class Function:
         if self.backward_on_arrays and not STATE.flags.enabled:  # the arrays themselves
             if saved is OUTPUT_ONLY:
                 return (self._out,)
+            if saved is INPUT_VALUES:
+                return self._next[len(self._meta):]
             if saved is INPUTS:
                 saved = self._next[len(self._meta):]
             if saved is not None and saved is not FREED:
@@ -433,7 +441,7 @@ class Function:
         if saved is OUTPUT_ONLY:
             saved = (self._out,)
         versions = self._saved_versions
-        if saved is INPUTS:
+        if saved is INPUTS or saved is INPUT_VALUES:
             saved = self.inputs  # 0-d intermediates kept by value, as connected Tensors
         outs = self._out if self._n_outputs > 1 else (self._out,)
         result = []
