@@ -2,7 +2,7 @@
 
 One iterative pass, no recursion anywhere:
 
-1. Walk the graph (``Function.edges``, stored as ``node._next`` and ``node._meta``) from the roots
+1. Walk the graph (``Function.edges``: a node's first list items and ``node._meta``) from the roots
    with an explicit stack and count, for every node, how many edges lead into it from nodes that
    will run (its dependencies).
 2. Run nodes whose count reached zero. A node's pending gradient is complete at that moment, so
@@ -205,7 +205,7 @@ def _execute(
             if free and node._saved is not None:
                 node._saved = FREED  # release saved arrays as soon as the node has run
                 node._out = None
-            for fn, meta, g in zip(node._next, metas, input_grads):  # (_next: edges, then arguments)
+            for fn, meta, g in zip(node, metas, input_grads):  # (a node: edges, then arguments)
                 if fn is None:  # an argument that gets no gradient
                     continue
                 k, shape, dtype = meta  # output_nr of the producer fn, or -1 when fn is a leaf
@@ -275,7 +275,7 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
             stack.append(fn)
     while stack:
         node = stack.pop()
-        for fn, meta in zip(node._next, node._meta):  # (zip stops at the edges)
+        for fn, meta in zip(node, node._meta):  # (zip stops at the edges)
             if fn is not None and meta[0] >= 0:
                 if fn in deps:
                     deps[fn] += 1

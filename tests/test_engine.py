@@ -384,6 +384,31 @@ def test_graph_has_no_reference_cycles():
         gc.enable()
 
 
+def test_a_node_is_one_object_for_the_garbage_collector_and_behaves_as_an_object():
+    # A node holds its edges and arguments itself (it is a list underneath): recording an op
+    # leaves two tracked objects, the node and its output Tensor, not a separate edges tuple.
+    x = Tensor(1.5, requires_grad=True)
+    a = Tensor(2.0)
+    y = x * a  # a 0-d intermediate: kept by value, so no weak reference either
+    gc.collect()
+    gc.disable()
+    try:
+        kept = []
+        before = gc.get_count()[0]
+        for _ in range(1000):
+            kept.append(y * a)
+        assert 2000 <= gc.get_count()[0] - before < 2100  # (a few one-off allocations)
+    finally:
+        gc.enable()
+    n1, n2 = kept[0].grad_fn, kept[1].grad_fn
+    assert n1 != n2 and not n1 == n2 and n1 == n1  # identity, not item-wise list equality
+    assert len({n1, n2, n1}) == 2 and bool(n1)
+    with pytest.raises(TypeError):
+        n1 < n2  # noqa: B015
+    assert n1.next_functions[0][0] is y.grad_fn and n1.next_functions[1] is None
+    assert n1.inputs[1] is a and n1.inputs[0].item() == 3.0
+
+
 def test_saved_arrays_are_released_after_backward():
     x = Tensor(np.ones(4), requires_grad=True)
     y = x.exp()
