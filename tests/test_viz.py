@@ -201,6 +201,8 @@ def test_options_are_checked():
         viz.to_dot()
     with pytest.raises(TypeError, match="roots must be Tensors"):
         viz.to_dot(3.0)
+    with pytest.raises(TypeError, match=r"roots must be Tensors, got the node <Mul>.*not y.grad_fn"):
+        viz.to_dot((x * 2).grad_fn)  # a node is a list underneath, but not a list of roots
     with pytest.raises(ValueError, match="max_nodes"):
         viz.to_dot(x * 2, max_nodes=0)
     assert "rankdir=TB" in viz.to_dot([x * 2, x * 3], rankdir="TB")

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_engine import Tensor
+from autograd_engine import Function, Tensor
 
 # Value-node kinds, in the order the legend lists them.
 OUTPUT, PARAM, LEAF, CONSTANT, INTERMEDIATE = "output", "param", "leaf", "constant", "intermediate"
@@ -81,6 +81,11 @@ def flatten_roots(roots: Iterable[Any]) -> list[Tensor]:
     for r in roots:
         if isinstance(r, Tensor):
             out.append(r)
+        elif isinstance(r, Function):  # (a node is also a list: not a list of roots)
+            raise TypeError(
+                f"viz: roots must be Tensors, got the node {r!r}; pass the Tensor it made (y, "
+                "not y.grad_fn), e.g. viz.to_dot(loss)"
+            )
         elif isinstance(r, dict):
             out.extend(flatten_roots(r.values()))
         elif isinstance(r, (list, tuple)):

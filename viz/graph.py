@@ -15,6 +15,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from autograd_engine import Function
+
 from ._dot import dot_lines
 from ._graph import flatten_roots, graph_inputs, retain_node_grad
 
@@ -154,7 +156,7 @@ def render(
     if suffix != fmt:
         path = path.with_name(path.name + "." + fmt)
     exe = _dot_binary()
-    if not isinstance(roots, (list, tuple, dict)):
+    if not isinstance(roots, (list, tuple, dict)) or isinstance(roots, Function):
         roots = (roots,)
     source = "digraph autograd {\n" + "".join(dot_lines(tuple(roots), options)) + "}\n"
     proc = subprocess.run([exe, f"-T{fmt}", "-o", str(path)], input=source.encode("utf-8"),
