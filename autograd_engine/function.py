@@ -244,17 +244,29 @@ class Function(list):
                 arrays.append(a._data if isinstance(a, Tensor) else
                               _list_to_array(cls, a) if type(a) is list else a)
 
+        if record:
+            if listed:  # what forward saves is matched against the arguments: arrays, not lists
+                args = tuple([d if type(a) is list else a for a, d in zip(args, arrays)])
+            ctx = _new_node(cls)  # the node is the ctx
+            meta = tuple(meta)
+            ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
+            ctx._saved = ctx._out = None
+            scope = flags.scope
+            if scope:
+                ctx.scope = scope
+        else:
+            ctx = _NO_GRAD_CTX
+        try:
+            n = len(arrays)  # fixed-arity calls are inlined by Python 3.11; `*arrays` is not
+            if n == 2 and not params:
+                out = cls.forward(ctx, arrays[0], arrays[1])
+            elif n == 1 and not params:
+                out = cls.forward(ctx, arrays[0])
+            else:
+                out = cls.forward(ctx, *arrays, **params)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise cls._forward_error(exc, arrays, params) from exc
         if not record:
-            try:
-                n = len(arrays)  # fixed-arity calls are inlined by Python 3.11; `*arrays` is not
-                if n == 2 and not params:
-                    out = cls.forward(_NO_GRAD_CTX, arrays[0], arrays[1])
-                elif n == 1 and not params:
-                    out = cls.forward(_NO_GRAD_CTX, arrays[0])
-                else:
-                    out = cls.forward(_NO_GRAD_CTX, *arrays, **params)
-            except (ValueError, TypeError, IndexError) as exc:
-                raise cls._forward_error(exc, arrays, params) from exc
             if type(out) is tuple:
                 return tuple([Tensor._make(_to_data(o)) for o in out])
             if type(out) is not np.ndarray and not isinstance(out, np.generic):
@@ -264,26 +276,6 @@ class Function(list):
             t._grad_fn = None
             t._requires_grad = False
             return t
-
-        if listed:  # what forward saves is matched against the arguments: the arrays, not lists
-            args = tuple([d if type(a) is list else a for a, d in zip(args, arrays)])
-        ctx = _new_node(cls)  # the node is the ctx
-        meta = tuple(meta)
-        ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
-        ctx._saved = ctx._out = None
-        scope = flags.scope
-        if scope:
-            ctx.scope = scope
-        try:
-            n = len(arrays)
-            if n == 2 and not params:
-                out = cls.forward(ctx, arrays[0], arrays[1])
-            elif n == 1 and not params:
-                out = cls.forward(ctx, arrays[0])
-            else:
-                out = cls.forward(ctx, *arrays, **params)
-        except (ValueError, TypeError, IndexError) as exc:
-            raise cls._forward_error(exc, arrays, params) from exc
         # The edges, then the arguments, as the node's own items (see the module docstring)
         nxt += kept
         _extend(ctx, nxt)
