@@ -18,9 +18,9 @@ no reference cycles and die by reference counting as soon as the last output is 
 A node is a ``list`` underneath: its items are its n edges followed by its n arguments (the layout
 ``apply`` describes), so that a node is one object for Python's cyclic garbage collector instead of
 two (an object and a tuple of edges). The collector scans every live node again and again while a
-graph grows, and on graphs of many scalar ops it took a fifth of the time (``python3 -m
-benchmarks.profile scalar_graph --gc``: about 65 ms of a 320 ms step with a tuple per node, 28 ms this
-way). Nothing public depends on it: read a node through ``next_functions`` and ``inputs``. Equality
+graph grows, and on graphs of many scalar ops it took almost a quarter of the time (``python3 -m
+benchmarks.profile scalar_graph --gc``: 88 ms of a 376 ms step with a tuple per node, 34 ms of 319
+this way). Nothing public depends on it: read a node through ``next_functions`` and ``inputs``. Equality
 and hashing are by identity, as for any object.
 
 Undoing broadcasting and casting gradients to each input's shape and dtype happens once, in the
@@ -197,7 +197,7 @@ class Function(list):
         if flags.enabled:
             nxt = []
             meta = []
-            kept = []  # the arguments, intermediates held weakly (n-d) or by value (0-d)
+            kept = []  # the arguments: n-d intermediates weakly, 0-d ones and 0-d leaves by value
             for a in args:
                 if isinstance(a, Tensor):
                     d = a._data

@@ -61,21 +61,22 @@ def _gc_share(workload: str, impl: str, step, steps: int) -> int:
             spent[0] += time.perf_counter() - started[0]
             collections[info["generation"]] += 1
 
-    on, off = [], []
-    gc.callbacks.append(watch)
-    try:
+    def timed() -> list[float]:
+        times = []
         for _ in range(steps):
             t = time.perf_counter()
             step()
-            on.append(time.perf_counter() - t)
+            times.append(time.perf_counter() - t)
+        return times
+
+    gc.callbacks.append(watch)
+    try:
+        on = timed()
     finally:
         gc.callbacks.remove(watch)
     gc.disable()
     try:
-        for _ in range(steps):
-            t = time.perf_counter()
-            step()
-            off.append(time.perf_counter() - t)
+        off = timed()
     finally:
         gc.enable()
     per = [c / steps for c in collections]
