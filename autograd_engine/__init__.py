@@ -31,6 +31,7 @@ from .factories import (
 )
 from .function import Function, apply_any
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
+from .inplace import increment_version
 from .ops import (
     REGISTRY,
     abs,
@@ -105,7 +106,7 @@ __all__ = [
     "negative", "no_grad", "ones", "ones_like", "power", "prod", "rand", "randint", "randn", "relu",
     "reshape", "scope", "set_grad_enabled", "sigmoid", "silu", "sin", "softmax", "softplus", "sqrt",
     "squeeze", "std", "subtract", "sum", "swapaxes", "tanh", "tensor", "transpose", "var", "where",
-    "zeros", "zeros_like",
+    "zeros", "zeros_like", "increment_version",
     "avg_pool2d", "concatenate", "conv2d", "cumsum", "dot", "dropout", "einsum", "flip",
     "max_pool2d", "one_hot", "pad", "split", "stack",
 ]

@@ -62,6 +62,7 @@ import numpy as np
 
 from .grad_mode import STATE
 from .tensor import Tensor, _HookHandle
+from .views import link_view, refresh_view
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
 # A unique marker (not the shared empty tuple): `_saved` of a node whose saved arrays were released.
@@ -152,6 +153,11 @@ class Function(list):
     #: Whether ``backward`` also runs on NumPy arrays (see the module docstring).
     backward_on_arrays: bool = False
     _saved_versions: tuple | None = None  # None: every saved input was at version 0
+    #: Per item of ``save_for_backward``: the input whose gradient is the only one that needs it
+    #: (None: always needed). ``Mul`` saves ``(x, y)`` with ``saved_for = (1, 0)``: ``x`` serves
+    #: only ``y``'s gradient. A saved item whose input needs no gradient is not checked for
+    #: in-place changes at backward (PyTorch would not have saved it), and backward must not use it.
+    saved_for: tuple = ()
     _n_outputs: int = 1
     _plain: bool = True  # False once the node has hooks, retained outputs or several outputs
     _out_meta: tuple = ()
@@ -200,9 +206,13 @@ class Function(list):
             kept = []  # the arguments: n-d intermediates weakly, 0-d ones and 0-d leaves by value
             for a in args:
                 if isinstance(a, Tensor):
+                    vc = a._vc
+                    if vc is not None:  # shares memory with other tensors, or was written to
+                        if a._base is not None and a._view_version != vc[0]:
+                            refresh_view(a)  # a view whose base was written through since
+                        if vc[0]:  # modified in place before: saving it records versions
+                            bumped = True
                     d = a._data
-                    if a._version:  # modified in place before: saving it records versions
-                        bumped = True
                     if a._requires_grad:
                         record = True
                         fn = a._grad_fn
@@ -211,12 +221,15 @@ class Function(list):
                             if d.ndim:
                                 meta.append((-1, d.shape, d.dtype))
                                 held = True
-                            else:  # a 0-d leaf: its edge holds it; kept by value, as a NumPy
+                            else:  # a 0-d leaf: its edge holds it; forward gets a NumPy
                                 # scalar (ops on a 0-d array cost NumPy ten times as much)
                                 if type(d) is np.ndarray:
                                     d = d[()]
                                 meta.append((-1, (), d.dtype))
-                                a = d
+                                if vc is None:  # kept by value: nothing can write to it
+                                    a = d
+                                else:  # it has aliases or was written to: backward checks it
+                                    held = True
                         elif d.ndim:
                             nxt.append(fn)
                             meta.append((a._output_nr, d.shape, d.dtype))
@@ -225,7 +238,10 @@ class Function(list):
                         else:  # a 0-d intermediate: its value is kept, its Tensor may die
                             nxt.append(fn)
                             meta.append((a._output_nr, (), d.dtype))
-                            a = d
+                            if vc is None:
+                                a = d
+                            else:  # it has aliases or was written to: backward checks it
+                                held = True
                         arrays.append(d)
                         kept.append(a)
                         continue
@@ -268,13 +284,19 @@ class Function(list):
             raise cls._forward_error(exc, arrays, params) from exc
         if not record:
             if type(out) is tuple:
-                return tuple([Tensor._make(_to_data(o)) for o in out])
+                outs = tuple([Tensor._make(_to_data(o)) for o in out])
+                for i, t in enumerate(outs):
+                    if t._data.base is not None:
+                        link_view(t, cls, args, arrays, params, i, flags.enabled, True)
+                return outs
             if type(out) is not np.ndarray and not isinstance(out, np.generic):
                 out = _to_data(out)
             t = _new(Tensor)
             t._data = out
             t._grad_fn = None
             t._requires_grad = False
+            if out.base is not None:  # the output may view an input's memory
+                link_view(t, cls, args, arrays, params, 0, flags.enabled)
             return t
         # The edges, then the arguments, as the node's own items (see the module docstring)
         nxt += kept
@@ -285,7 +307,7 @@ class Function(list):
             check_forward(ctx, out)
         if type(out) is not np.ndarray:
             if type(out) is tuple:
-                return ctx._wrap_outputs(out, args, arrays)
+                return ctx._wrap_outputs(out, args, arrays, params)
             if not isinstance(out, np.generic):
                 out = _to_data(out)
         saved = ctx._saved
@@ -307,36 +329,49 @@ class Function(list):
                             [a._version if isinstance(a, Tensor) else 0 for a in args]
                         )
         if out.dtype.kind != "f" or ctx._non_differentiable:
-            return ctx._wrap_output(out, 0)
-        t = _new(Tensor)
-        t._data = out
-        t._grad_fn = ctx
-        t._requires_grad = True
+            t = ctx._wrap_output(out, 0)
+        else:
+            t = _new(Tensor)
+            t._data = out
+            t._grad_fn = ctx
+            t._requires_grad = True
+        if out.base is not None:  # the output may view an input's memory
+            link_view(t, cls, args, arrays, params, 0, True)
         return t
 
     def _resolve_saved(self, saved: tuple, args: tuple, arrays: list, out: Any) -> tuple:
         """What ``forward`` saved, with each input's array replaced by the input Tensor (so that a
         recorded backward differentiates through it); an output's array is noted in ``_out``
         (``out`` is the output, or the tuple of outputs)."""
-        outs = out if type(out) is tuple else (out,)
         result = list(saved)
+        bumped = False
         for k, item in enumerate(saved):
+            if item is None:
+                continue
             if isinstance(item, Tensor):
+                vc = item._vc
+                if vc is not None and vc[0]:
+                    bumped = True
                 continue
             for a, d in zip(args, arrays):
                 if d is item and isinstance(a, Tensor):
                     result[k] = a  # an input comes back as the input Tensor itself
+                    vc = a._vc
+                    if vc is not None and vc[0]:
+                        bumped = True
                     break
             else:
-                if any(item is o for o in outs):  # kept only when saved: else it pins a dead array
-                    self._out = out
-        if any(isinstance(r, Tensor) and r._version for r in result):  # modified in place before
+                for o in (out if type(out) is tuple else (out,)):
+                    if item is o:  # kept only when saved: else it pins a dead array
+                        self._out = out
+                        break
+        if bumped:  # modified in place before: backward compares with these versions
             self._saved_versions = tuple(
                 [r._version if isinstance(r, Tensor) else 0 for r in result]
             )
         return tuple(result)
 
-    def _wrap_outputs(self, out: tuple, args: tuple, arrays: list) -> tuple:
+    def _wrap_outputs(self, out: tuple, args: tuple, arrays: list, params: dict) -> tuple:
         """The Tensors of a multi-output node (``forward`` returned a tuple)."""
         out = tuple([_to_data(o) for o in out])
         self._n_outputs = len(out)
@@ -344,7 +379,11 @@ class Function(list):
         self._out_meta = tuple([(o.shape, o.dtype) for o in out])
         if self._saved is not None:
             self._saved = self._resolve_saved(self._saved, args, arrays, out)
-        return tuple([self._wrap_output(o, i) for i, o in enumerate(out)])
+        outs = tuple([self._wrap_output(o, i) for i, o in enumerate(out)])
+        for i, t in enumerate(outs):
+            if t._data.base is not None:
+                link_view(t, type(self), args, arrays, params, i, True, True)
+        return outs
 
     @property
     def inputs(self) -> tuple:
@@ -433,7 +472,8 @@ class Function(list):
                 result = []
                 for item in saved:
                     if isinstance(item, Tensor):
-                        if item._version:  # modified in place at some point: since it was saved?
+                        vc = item._vc
+                        if vc is not None and vc[0]:  # written to at some point: since saved?
                             self._check_version(item, saved)
                         item = item._data
                     result.append(item)
@@ -456,7 +496,7 @@ class Function(list):
         for k, item in enumerate(saved):
             if isinstance(item, Tensor):
                 expected = versions[k] if versions else 0
-                if item._version != expected:
+                if item._version != expected and self._needed(k):
                     raise self._version_error(item, expected)
             elif type(item) is np.ndarray or isinstance(item, np.generic):
                 for i, o in enumerate(outs):
@@ -471,10 +511,16 @@ class Function(list):
     def _check_version(self, t: Tensor, saved: tuple) -> None:
         """Raise if saved Tensor ``t`` (an item of ``saved``, what forward saved) was modified in
         place after it was saved."""
+        k = next(k for k, s in enumerate(saved) if s is t)
         versions = self._saved_versions
-        expected = versions[next(k for k, s in enumerate(saved) if s is t)] if versions else 0
-        if t._version != expected:
+        expected = versions[k] if versions else 0
+        if t._version != expected and self._needed(k):
             raise self._version_error(t, expected)
+
+    def _needed(self, k: int) -> bool:
+        """Whether saved item ``k`` is needed by this backward (see ``saved_for``)."""
+        used_for = self.saved_for
+        return k >= len(used_for) or used_for[k] is None or self.needs_input_grad[used_for[k]]
 
     def _version_error(self, t: Tensor, saved_version: int) -> RuntimeError:
         name = f" {t._name!r}" if t._name else ""

@@ -78,7 +78,16 @@ class Tensor:
     __slots__ = ("_data", "_grad_fn", "_requires_grad", "__dict__", "__weakref__")
     _grad: Tensor | None = None
     _output_nr: int = 0
-    _version: int = 0
+    # The version counter: a one-item list ``[n]`` shared by every Tensor that sees the same memory
+    # (a base, its views and its ``detach()``-ed aliases), made on first need; None reads as 0.
+    # Every in-place write bumps it; a node that saved one of these Tensors compares it at backward.
+    _vc: list | None = None
+    # A view (an op's output that shares its input's memory) knows its base, the Tensor that owns
+    # the memory, and the steps that make it from the base, so that an in-place write through it
+    # can rebase the base's history (see autograd_engine.inplace).
+    _base: Tensor | None = None
+    _view_steps: tuple = ()
+    _view_version: int = 0  # the counter's value when this view's history was last made
     _name: str | None = None
     _hooks: list | None = None
     _retains_grad: bool = False
@@ -150,6 +159,8 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         """Whether gradients flow to this tensor."""
+        if self._base is not None:
+            _refresh(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -174,8 +185,17 @@ class Tensor:
         return self
 
     @property
+    def _version(self) -> int:
+        """How many times this tensor's memory was modified in place (shared with its views and
+        detached aliases), as PyTorch's ``Tensor._version``."""
+        vc = self._vc
+        return 0 if vc is None else vc[0]
+
+    @property
     def grad_fn(self) -> Function | None:
         """The node (a :class:`Function` instance) that produced this tensor, or None for leaves."""
+        if self._base is not None:
+            _refresh(self)
         return self._grad_fn
 
     @property
@@ -186,7 +206,7 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded op (user-created, or made under no_grad)."""
-        return self._grad_fn is None
+        return self.grad_fn is None
 
     @property
     def name(self) -> str | None:
@@ -260,14 +280,23 @@ class Tensor:
         return self._data.tolist()
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, cut from the graph.
+        """A new leaf sharing this tensor's memory and version counter, cut from the graph: an
+        in-place change of either is seen by the other, and by backward (as in PyTorch).
 
         >>> import autograd_engine as ag
         >>> x = ag.Tensor([1.0], requires_grad=True)
-        >>> (x * 2).detach().requires_grad
+        >>> y = x * 2
+        >>> d = y.detach()
+        >>> d.requires_grad
         False
+        >>> d += 1
+        >>> y
+        Tensor([3.], grad_fn=<Mul>)
         """
+        if type(self._data) is not np.ndarray:  # a 0-d value kept as a NumPy scalar: an array
+            self._data = np.asarray(self._data)  # both tensors can share from now on
         t = Tensor._make(self._data)
+        t._vc = _counter(self)
         if self._name is not None:
             t._name = self._name
         return t
@@ -288,6 +317,8 @@ class Tensor:
         >>> x.grad
         Tensor(6.)
         """
+        if self._base is not None:
+            _refresh(self)
         _engine().backward(self, gradient, retain_graph, create_graph)
 
     def retain_grad(self) -> None:
@@ -380,6 +411,22 @@ class Tensor:
     __hash__ = object.__hash__
 
     # Operators, reflected operators, comparisons and methods are attached by autograd_engine.ops.
+
+
+def _refresh(t: Tensor) -> None:
+    """Make view ``t``'s history current if its base was written to since it was made."""
+    if t._view_version != t._vc[0]:
+        from .views import refresh_view
+
+        refresh_view(t)
+
+
+def _counter(t: Tensor) -> list:
+    """``t``'s version counter, made (at 0) if it has none yet."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    return vc
 
 
 class _HookHandle:

@@ -270,6 +270,9 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
                 rm, rv = running_mean.data, running_var.data
                 rm[...] = (1 - m) * rm + m * bm
                 rv[...] = (1 - m) * rv + m * bv
+                for buffer in (running_mean, running_var, num_batches_tracked):
+                    if buffer is not None:  # (a graph that saved them must not backward)
+                        ag.increment_version(buffer)
         y = xc / (var + eps).sqrt()
     else:
         rm = running_mean.data.reshape(bshape)

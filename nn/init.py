@@ -36,6 +36,13 @@ def _arr(tensor: Any) -> np.ndarray:
     return tensor.data if isinstance(tensor, ag.Tensor) else tensor
 
 
+def _written(tensor: Any) -> Any:
+    """Tell the engine a Tensor's memory was written (graphs that saved it then refuse backward)."""
+    if isinstance(tensor, ag.Tensor):
+        ag.increment_version(tensor)
+    return tensor
+
+
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity (PyTorch's table).
 
@@ -83,7 +90,7 @@ def _fan(tensor: Any, mode: str) -> int:
 def _fill(tensor: Any, values: np.ndarray) -> Any:
     arr = _arr(tensor)
     arr[...] = values.astype(arr.dtype, copy=False)
-    return tensor
+    return _written(tensor)
 
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0,
@@ -122,7 +129,7 @@ def constant_(tensor: Any, val: float) -> Any:
     Tensor([0.5, 0.5])
     """
     _arr(tensor)[...] = val
-    return tensor
+    return _written(tensor)
 
 
 def zeros_(tensor: Any) -> Any:

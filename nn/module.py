@@ -451,6 +451,7 @@ class Module:
                 p.grad = None
             else:
                 p.grad.data[...] = 0
+                ag.increment_version(p.grad)
 
     # ----- state -----
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
@@ -537,6 +538,7 @@ class Module:
         for key, arr in arrays.items():
             target = targets[key]
             target.data[...] = arr.astype(target.dtype, copy=False)
+            ag.increment_version(target)
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- repr -----

@@ -81,6 +81,8 @@ class Sub(_Broadcasting):
 
 
 class Mul(_Broadcasting):
+    saved_for = (1, 0)  # x is needed only for y's gradient, y only for x's
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)

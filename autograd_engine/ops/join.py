@@ -16,6 +16,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from ..views import mark_multi_output
 from ._util import Axis, TensorLike, data_of, normalize_axes
 from .registry import register
 from .shape import GetItem
@@ -186,7 +187,7 @@ def split(x: TensorLike, indices_or_sections: int | Sequence[int], axis: int = 0
         edges = [0, *points, n]
         bounds = list(zip(edges[:-1], edges[1:]))
     lead = (slice(None),) * axis
-    return [GetItem.apply(x, index=lead + (slice(a, b),)) for a, b in bounds]
+    return mark_multi_output([GetItem.apply(x, index=lead + (slice(a, b),)) for a, b in bounds])
 
 
 # ----- pad --------------------------------------------------------------------------------------

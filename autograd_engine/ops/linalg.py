@@ -27,6 +27,7 @@ def _matmul(a: Any, b: Any) -> Any:
 
 class MatMul(Function):
     backward_on_arrays = True
+    saved_for = (1, 0)  # x is needed only for y's gradient, y only for x's (and their ndim)
 
     @staticmethod
     def forward(ctx, x, y):

@@ -109,6 +109,7 @@ class Optimizer:
                     p.grad = None
                 else:
                     p.grad.data[...] = 0
+                    ag.increment_version(p.grad)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; ``closure`` (optional)
@@ -127,6 +128,9 @@ class Optimizer:
                         g = g.astype(p.data.dtype)
                     state = self.state.setdefault(p, {})
                     self._update(p.data, g, state, group)
+                    # The update wrote p's memory behind the engine's back: say so, so that a
+                    # graph recorded before the step refuses to backward (as in PyTorch)
+                    ag.increment_version(p)
         return loss
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
