@@ -7,9 +7,12 @@ context managers and as decorators, exactly like their PyTorch namesakes.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+import numpy as np
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,30 +51,86 @@ def is_grad_enabled() -> bool:
 
 
 class _GradMode:
-    """Base for the grad-mode context managers; also usable as a decorator."""
+    """Base of the grad-mode objects: a context manager, and a decorator (a fresh context per call,
+    so decorated functions are safe in threads and recursion; a decorated generator runs each step
+    in the mode and gives the caller back its own between steps), as in PyTorch."""
 
     _mode: bool
 
     def __enter__(self) -> None:
-        self._prev = STATE.flags.enabled
-        STATE.flags.enabled = self._mode
+        flags = STATE.flags
+        self._prev = flags.enabled
+        flags.enabled = self._mode
 
     def __exit__(self, *exc: object) -> None:
         STATE.flags.enabled = self._prev
 
+    def clone(self) -> _GradMode:
+        """A fresh context of the same mode (what each call of a decorated function enters)."""
+        return type(self)()
+
     def __call__(self, fn: F) -> F:
-        mode = self._mode
+        if not callable(fn):
+            raise TypeError(
+                f"{type(self).__name__}: a decorator takes a function, got {type(fn).__name__}; "
+                f"use `with ag.{type(self).__name__}():` for a block"
+            )
+        make = self.clone
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(fn, make)  # type: ignore[return-value]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
+            with make():
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradMode):
-    """Context manager and decorator that stops recording operations.
+def _wrap_generator(fn: Callable, make: Callable[[], _GradMode]) -> Callable:
+    """Run every step of the generator ``fn`` makes (next, send, throw, close) in the mode."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with make():
+            gen = fn(*args, **kwargs)
+        try:
+            with make():
+                item = gen.send(None)
+            while True:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with make():
+                        gen.close()
+                    raise
+                except BaseException as exc:  # thrown in by the caller: pass it on
+                    with make():
+                        item = gen.throw(exc)
+                else:
+                    with make():
+                        item = gen.send(sent)
+        except StopIteration as stop:
+            return stop.value
+
+    return wrapper
+
+
+class _NoArgsDecorator(_GradMode):
+    """A grad mode that is also a decorator without parentheses (``@ag.no_grad``)."""
+
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        if fn is None:
+            return super().__new__(cls)
+        return cls()(fn)
+
+    def __init__(self, fn: Callable | None = None) -> None:
+        pass
+
+
+class no_grad(_NoArgsDecorator):
+    """Context manager and decorator (``@ag.no_grad`` or ``@ag.no_grad()``) that stops recording
+    operations in this thread.
 
     >>> import autograd_engine as ag
     >>> x = ag.Tensor([1.0], requires_grad=True)
@@ -84,7 +143,7 @@ class no_grad(_GradMode):
     _mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoArgsDecorator):
     """Context manager and decorator that records operations, even inside ``no_grad``.
 
     >>> import autograd_engine as ag
@@ -98,24 +157,41 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
-    """Set grad mode to ``mode``: immediately, and back on exit when used with ``with``.
+    """Set grad mode to ``mode``: at once when called (``ag.set_grad_enabled(False)`` switches
+    recording off until switched on again), for a block with ``with``, or for a function as a
+    decorator (which leaves the mode as it found it), as PyTorch's.
 
     >>> import autograd_engine as ag
     >>> with ag.set_grad_enabled(False):
     ...     ag.is_grad_enabled()
     False
+    >>> @ag.set_grad_enabled(False)
+    ... def evaluate():
+    ...     return ag.is_grad_enabled()
+    >>> evaluate(), ag.is_grad_enabled()
+    (False, True)
     """
 
     def __init__(self, mode: bool) -> None:
-        self._prev = STATE.flags.enabled
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(
+                f"set_grad_enabled: mode must be a bool, got {type(mode).__name__}; pass True "
+                "or False"
+            )
+        flags = STATE.flags
+        self._prev = flags.enabled
         self._mode = bool(mode)
-        STATE.flags.enabled = self._mode
+        flags.enabled = self._mode
 
     def __enter__(self) -> None:
-        pass  # already set in __init__, as in PyTorch
+        STATE.flags.enabled = self._mode  # (already set by __init__, as in PyTorch)
 
-    def __exit__(self, *exc: object) -> None:
-        STATE.flags.enabled = self._prev
+    def __call__(self, fn: F) -> F:
+        STATE.flags.enabled = self._prev  # decorating must not change the mode of the caller
+        return super().__call__(fn)
+
+    def clone(self) -> set_grad_enabled:
+        return type(self)(self._mode)
 
 
 class scope:
