@@ -166,6 +166,17 @@ class Function(list):
     _non_differentiable: tuple = ()
     scope: tuple = ()
 
+    #: Set True on a subclass whose ``forward`` is written on Tensors, as in PyTorch
+    #: (``x.exp()``): it then receives its array arguments as Tensors cut from the graph and runs
+    #: with grad mode off, and may save and return Tensors. Built-in ops leave it False and get
+    #: arrays, which is faster.
+    forward_on_tensors: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("forward_on_tensors") and "forward" in cls.__dict__:
+            cls.forward = staticmethod(_on_tensors(cls.__dict__["forward"].__func__))
+
     @staticmethod
     def forward(ctx: Any, *args: Any, **params: Any) -> Any:
         raise TypeError(
@@ -282,6 +293,11 @@ class Function(list):
                 out = cls.forward(ctx, *arrays, **params)
         except (ValueError, TypeError, IndexError) as exc:
             raise cls._forward_error(exc, arrays, params) from exc
+        except AttributeError as exc:  # x.exp() on an array: say what to write instead
+            hint = _tensor_method_error(cls, exc)
+            if hint is exc:
+                raise
+            raise hint from exc
         if not record:
             if type(out) is tuple:
                 outs = tuple([Tensor._make(_to_data(o)) for o in out])
@@ -652,6 +668,56 @@ def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
     if len(args) == 2:  # a fixed-arity call is inlined by Python 3.11, a `*args` call is not
         return fn.forward(_NO_GRAD_CTX, args[0], args[1])
     return fn.forward(_NO_GRAD_CTX, *args)  # (an empty ** costs as much as the loop)
+
+
+def _on_tensors(forward: Callable) -> Callable:
+    """``forward`` (written on Tensors) as a forward on arrays: arguments wrapped in Tensors cut
+    from the graph, run with grad mode off, what it saves and returns unwrapped to arrays (so that
+    ``apply`` recognises the inputs and outputs among the saved items, as for any op)."""
+
+    def on_arrays(ctx: Any, *arrays: Any, **params: Any) -> Any:
+        args = [Tensor._make(a) if isinstance(a, _ARRAY_TYPES) else a for a in arrays]
+        flags = STATE.flags
+        enabled, flags.enabled = flags.enabled, False
+        try:
+            out = forward(ctx, *args, **params)
+        finally:
+            flags.enabled = enabled
+        if ctx is not _NO_GRAD_CTX:
+            if ctx._saved is not None:
+                ctx._saved = tuple([_unwrap(item, args, arrays) for item in ctx._saved])
+            if ctx._non_differentiable:
+                ctx._non_differentiable = tuple([_to_data(o) for o in ctx._non_differentiable])
+        if type(out) is tuple or type(out) is list:
+            return tuple([_to_data(o) for o in out])
+        return _to_data(out)
+
+    on_arrays.__wrapped__ = forward  # type: ignore[attr-defined]
+    return on_arrays
+
+
+def _unwrap(item: Any, args: list, arrays: tuple) -> Any:
+    """A saved item of a forward on Tensors: an argument's wrapper becomes the argument's array,
+    any other Tensor (an output, say) its array."""
+    if isinstance(item, Tensor):
+        for a, d in zip(args, arrays):
+            if a is item:
+                return d
+        return item._data
+    return item
+
+
+def _tensor_method_error(cls: type, exc: AttributeError) -> AttributeError:
+    """Explain a Tensor method called on the arrays a forward receives."""
+    text = str(exc)
+    if "numpy" not in text:
+        return exc
+    method = text.rsplit("attribute ", 1)[-1].strip("'\"")
+    return AttributeError(
+        f"{cls.__name__}.forward: {text}. forward receives NumPy arrays, not Tensors: write it "
+        f"with NumPy (np.{method}(x) instead of x.{method}()), or set forward_on_tensors = True on "
+        f"{cls.__name__} to receive Tensors as in PyTorch's autograd.Function"
+    )
 
 
 def _list_to_array(cls: type, a: list) -> np.ndarray:

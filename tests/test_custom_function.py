@@ -5,7 +5,7 @@ import pytest
 from hypothesis import strategies as st
 
 import autograd_engine as ag
-from autograd_engine.testing import GradcheckError, check_function, gradgradcheck
+from autograd_engine.testing import GradcheckError, check_function, gradcheck, gradgradcheck
 from autograd_engine.testing.strategies import arrays, shapes, tensors
 
 
@@ -386,3 +386,82 @@ def test_hooks_see_tensors_when_gradients_travel_as_arrays():
     (y * 1).sum().backward()
     assert isinstance(y.grad, ag.Tensor)
     np.testing.assert_allclose(x.grad.data, [20.0, 20.0])
+
+
+# ----- custom Functions written the PyTorch way (forward on Tensors) -----------------------------
+class _TorchStyleExp(ag.Function):
+    forward_on_tensors = True
+
+    @staticmethod
+    def forward(ctx, x):
+        result = x.exp()
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        (result,) = ctx.saved_tensors
+        return grad * result
+
+
+class _TorchStyleMulAdd(ag.Function):
+    forward_on_tensors = True
+
+    @staticmethod
+    def forward(ctx, x, y, alpha=2.0):
+        ctx.save_for_backward(x, y)
+        ctx.alpha = alpha
+        return x * y + alpha * x, (x - y).abs()
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        x, y = ctx.saved_tensors
+        s = (x - y) / ((x - y).abs() + 1e-300)
+        return g1 * (y + ctx.alpha) + g2 * s, g1 * x - g2 * s
+
+
+def test_a_forward_written_on_tensors_runs_unchanged_when_declared():
+    x = ag.Tensor([0.5, -1.0], requires_grad=True)
+    y = _TorchStyleExp.apply(x)
+    assert y.grad_fn is not None
+    (g,) = ag.grad(y.sum(), x, create_graph=True)  # the saved output is connected
+    np.testing.assert_allclose(g.data, np.exp(x.data))
+    (gg,) = ag.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.data, np.exp(x.data))
+    assert gradcheck(_TorchStyleExp.apply, [ag.Tensor([0.3, 0.7], requires_grad=True)])
+
+
+def test_a_forward_on_tensors_with_two_outputs_and_a_parameter():
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    y = ag.Tensor([3.0, 0.5], requires_grad=True)
+    a, b = _TorchStyleMulAdd.apply(x, y, alpha=3.0)
+    np.testing.assert_allclose(a.data, [6.0, 7.0])
+    (a.sum() + b.sum()).backward()
+    np.testing.assert_allclose(x.grad.data, [3.0 + 3.0 - 1.0, 0.5 + 3.0 + 1.0])
+    np.testing.assert_allclose(y.grad.data, [1.0 + 1.0, 2.0 - 1.0])
+    assert gradcheck(lambda u, v: _TorchStyleMulAdd.apply(u, v)[0],
+                     [ag.Tensor([1.0, 2.0], requires_grad=True),
+                      ag.Tensor([0.5, 4.0], requires_grad=True)])
+
+
+def test_a_forward_on_tensors_records_nothing_inside_and_works_under_no_grad():
+    x = ag.Tensor([0.5], requires_grad=True)
+    with ag.no_grad():
+        y = _TorchStyleExp.apply(x)
+    assert not y.requires_grad
+    np.testing.assert_allclose(y.data, np.exp(0.5))
+
+
+def test_a_tensor_method_in_an_array_forward_says_what_to_write():
+    class Exp(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.exp()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(AttributeError, match=r"Exp\.forward.*NumPy arrays, not Tensors.*np\.exp"
+                                             r".*forward_on_tensors = True"):
+        Exp.apply(ag.Tensor([1.0], requires_grad=True))
