@@ -109,8 +109,9 @@ class Div(_Broadcasting):
     def backward(ctx, grad):
         saved = ctx.saved_tensors
         gx = grad / saved[0]
-        # d(x/y)/dy = -x/y**2 = -(x/y)/y
-        return gx, (-gx * saved[1] if ctx.needs_input_grad[1] else None)
+        # d(x/y)/dy = -x/y**2 = -(x/y)/y, in PyTorch's order of operations (so that NaN and inf
+        # at y == 0 come out as in PyTorch, to every order)
+        return gx, (-grad * saved[1] / saved[0] if ctx.needs_input_grad[1] else None)
 
 
 class Pow(_Broadcasting):
@@ -129,13 +130,23 @@ class Pow(_Broadcasting):
         need_x, need_y = ctx.needs_input_grad
         gx = gy = None
         if need_x:
-            gx = grad * (y * x ** (y - 1))
+            # d(x**y)/dx = y * x**(y-1), defined as 0 where y == 0 and x == 0 (x**0 is constant,
+            # but x**-1 is inf there), as PyTorch. The masked entries compute y = 1 instead, so
+            # no 0 * inf reaches the gradients of this gradient: x**0 is 0 to every order.
+            flat = (data_of(y) == 0) & (data_of(x) == 0)
+            if np.any(flat):
+                safe_y = np.where(flat, 1.0, y)
+                gx = np.where(flat, 0.0, grad * (safe_y * x ** (safe_y - 1)))
+            else:
+                gx = grad * (y * x ** (y - 1))
         if need_y:
             out = ctx.saved_tensors[2]
-            xd = data_of(x)
-            # d(x**y)/dy = x**y * log(x); defined as 0 where x == 0 (PyTorch's convention)
-            safe_x = np.where(xd == 0, 1.0, x)
-            gy = np.where(xd == 0, 0.0, grad * out * np.log(safe_x))
+            # d(x**y)/dy = x**y * log(x), defined as 0 where x == 0 and y >= 0 (PyTorch)
+            flat = (data_of(x) == 0) & (data_of(y) >= 0)
+            if np.any(flat):
+                gy = np.where(flat, 0.0, grad * out * np.log(np.where(flat, 1.0, x)))
+            else:
+                gy = grad * out * np.log(x)
         return gx, gy
 
 
@@ -401,7 +412,10 @@ LeakyRelu = _elementwise(
     "x",
 )
 Elu = _elementwise(
-    "Elu", _elu, lambda g, x, out, alpha=1.0: np.where(data_of(x) > 0, g, g * (out + alpha)), "both"
+    # (alpha * e**x written as out + alpha below 0 and as the constant alpha at 0, so that the
+    # second derivative at the kink is 0, as PyTorch's)
+    "Elu", _elu, lambda g, x, out, alpha=1.0: np.where(
+        data_of(x) > 0, g, g * np.where(data_of(x) < 0, out + alpha, alpha)), "both"
 )
 Erf = _elementwise(
     "Erf", _erf, lambda g, x, out: g * (_TWO_OVER_SQRT_PI * np.exp(-(x * x))), "x"
