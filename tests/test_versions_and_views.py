@@ -380,3 +380,80 @@ def test_issue_examples_raise_like_torch():
     for fn in (detach_then_write, write_saved_view, write_unsaved):
         torch_outcome, ours = both(fn)
         assert ours == torch_outcome, fn.__name__
+
+
+# ----- random programs of views and in-place writes, against PyTorch ---------------------------
+VIEW_MAKERS = [
+    ("slice", lambda t: t[1:3] if t.ndim == 1 else t[1:3, :]),
+    ("T", lambda t: t.T),
+    ("flat", lambda t: t.reshape(-1)),
+    ("row", lambda t: t[1] if t.ndim == 2 else t[1:2]),
+    ("step", lambda t: t[::2]),
+]
+WRITERS = ["iadd", "isub", "imul", "idiv", "setitem", "imul_other"]
+
+
+def _run_program(lib, tensor, program):
+    """Run ``program`` (a list of steps) with ``lib`` (torch or ag); return what to compare:
+    ('raised', type) or ('ok', values of every tensor, x's gradient)."""
+    is_torch = lib is not ag
+    x = tensor(np.linspace(0.5, 3.0, 12).reshape(3, 4), requires_grad=True)
+    pool = [x * 1.5]
+    try:
+        for kind, a, b, grad_mode in program:
+            src = pool[a % len(pool)]
+            if kind == "view":
+                pool.append(VIEW_MAKERS[b % len(VIEW_MAKERS)][1](src))
+            elif kind == "op":
+                pool.append((src * 0.5 + 1).tanh() if b % 2 else src * src)
+            else:
+                writer = WRITERS[b % len(WRITERS)]
+                ctx = lib.enable_grad() if grad_mode else lib.no_grad()
+                with ctx:
+                    if writer == "iadd":
+                        src += 0.25
+                    elif writer == "isub":
+                        src -= x[0, 0] * 0.5 if src.ndim == 0 else 0.125
+                    elif writer == "imul":
+                        src *= 1.5
+                    elif writer == "idiv":
+                        src /= 2.0
+                    elif writer == "setitem":
+                        if src.ndim:
+                            src[0] = 0.75
+                        else:
+                            src += 1.0
+                    else:
+                        other = x.reshape(-1)[: src.numel() if is_torch else src.size]
+                        src *= other.reshape(src.shape) * 0.5
+        loss = 0
+        for k, t in enumerate(pool):
+            if t.requires_grad:
+                loss = loss + (t * (k + 1)).sum()
+        loss.backward()
+    except RuntimeError as exc:
+        return ("raised", str(exc)[:40])
+    values = [np.array(t.detach().numpy() if is_torch else t.data) for t in pool]
+    grad = None if x.grad is None else np.array(x.grad.numpy() if is_torch else x.grad.data)
+    return ("ok", values, grad)
+
+
+step = st.tuples(st.sampled_from(["view", "op", "write", "write"]), st.integers(0, 20),
+                 st.integers(0, 20), st.booleans())
+
+
+@settings(max_examples=150, deadline=None)
+@given(program=st.lists(step, min_size=1, max_size=7))
+def test_random_programs_of_views_and_writes_against_torch(program):
+    torch = pytest.importorskip("torch")
+    theirs = _run_program(torch, lambda a, requires_grad=False: torch.tensor(
+        a, requires_grad=requires_grad), program)
+    ours = _run_program(ag, ag.Tensor, program)
+    assert ours[0] == theirs[0], f"torch: {theirs[:2]}; ours: {ours[:2]}"
+    if ours[0] == "ok":
+        for a, b in zip(ours[1], theirs[1]):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+        if theirs[2] is None:
+            assert ours[2] is None or not np.any(ours[2])
+        else:
+            np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-10, atol=1e-12)
