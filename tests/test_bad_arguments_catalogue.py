@@ -1,0 +1,712 @@
+"""A catalogue of bad arguments to every public function and constructor, one test per entry.
+
+Walked from the public API (``ag.*`` factories and ops, ``nn`` layers, losses and functional forms,
+optimizers and schedulers, ``DataLoader``, ``nn.init``, ``nn.utils``, ``save``/``load``, ``fit``):
+each entry is a call, the exception type it must raise, and words its message must contain (the
+function's name and the argument's name, and where it helps the shapes or the fix).
+
+Where PyTorch has the same call, ``test_torch_raises_too`` checks that PyTorch raises as well
+(PyTorch is the oracle: where it raises, we raise) and records which type it raises. Our type is
+the Python convention (``TypeError`` for a wrong type, ``ValueError`` for a bad value or shape,
+``IndexError`` for an index) where PyTorch raises its catch-all ``RuntimeError``. Entries with no
+PyTorch counterpart say why in ``torch``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_engine as ag
+import nn
+import nn.functional as F
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    call: Callable[[], Any]
+    error: type[BaseException]
+    words: tuple[str, ...]
+    # ``lambda torch: <the same call in PyTorch>`` and the type PyTorch raises, or a string that
+    # says why there is no PyTorch counterpart.
+    torch: Callable[[Any], Any] | str
+    torch_error: type[BaseException] | None = None
+
+
+def x4() -> ag.Tensor:
+    return ag.ones(2, 3, 5, 5)
+
+
+def w4(*shape: int) -> ag.Tensor:
+    return ag.ones(*(shape or (4, 3, 3, 3)))
+
+
+def param(*shape: int) -> nn.Parameter:
+    return nn.Parameter(np.ones(shape or (3,)))
+
+
+def tparam(torch: Any, *shape: int) -> Any:
+    return torch.nn.Parameter(torch.ones(*(shape or (3,))))
+
+
+def fit_call(**kwargs: Any) -> Any:
+    model = nn.Linear(2, 1)
+    args = dict(model=model, loss_fn=nn.MSELoss(),
+                optimizer=nn.optim.SGD(model.parameters(), lr=0.1),
+                train_loader=nn.data.DataLoader(np.ones((4, 2)), np.ones((4, 1)), batch_size=2),
+                progress=False)
+    args.update(kwargs)
+    return nn.fit(**args)
+
+
+def _tmp_file(name: str) -> str:
+    import tempfile
+
+    return os.path.join(tempfile.mkdtemp(), name)
+
+
+NO_TORCH_FIT = "PyTorch has no fit(); its training loop is user code"
+NO_TORCH_NPZ = "torch.save/torch.load pickle any object; nn.save writes numeric .npz only"
+
+CASES: list[Case] = [
+    # ----- factories ------------------------------------------------------------------------------
+    Case("arange-step-zero", lambda: ag.arange(0, 5, 0), ValueError, ("arange", "step", "nonzero"),
+         lambda torch: torch.arange(0, 5, 0), RuntimeError),
+    Case("arange-step-sign", lambda: ag.arange(5, 0, 1), ValueError, ("arange", "step", "sign"),
+         lambda torch: torch.arange(5, 0, 1), RuntimeError),
+    Case("arange-inf", lambda: ag.arange(0, float("inf")), ValueError, ("arange", "stop", "finite"),
+         lambda torch: torch.arange(0, float("inf")), RuntimeError),
+    Case("arange-nan", lambda: ag.arange(0, float("nan")), ValueError, ("arange", "stop", "finite"),
+         lambda torch: torch.arange(0, float("nan")), RuntimeError),
+    Case("arange-str", lambda: ag.arange("5"), TypeError, ("arange", "start", "number"),
+         lambda torch: torch.arange("5"), TypeError),
+    Case("zeros-float-size", lambda: ag.zeros(2.5), TypeError, ("zeros", "shape", "int", "2.5"),
+         lambda torch: torch.zeros(2.5), TypeError),
+    Case("zeros-float-in-tuple", lambda: ag.zeros((2, 2.5)), TypeError, ("zeros", "shape", "int"),
+         lambda torch: torch.zeros((2, 2.5)), TypeError),
+    Case("zeros-str", lambda: ag.zeros("3"), TypeError, ("zeros", "shape", "int"),
+         lambda torch: torch.zeros("3"), TypeError),
+    Case("zeros-negative", lambda: ag.zeros(-1), ValueError, ("zeros", "shape", "negative"),
+         lambda torch: torch.zeros(-1), RuntimeError),
+    Case("ones-float-size", lambda: ag.ones(2, 2.5), TypeError, ("ones", "shape", "int"),
+         lambda torch: torch.ones(2, 2.5), TypeError),
+    Case("ones-negative", lambda: ag.ones(3, -2), ValueError, ("ones", "shape", "negative"),
+         lambda torch: torch.ones(3, -2), RuntimeError),
+    Case("randn-negative", lambda: ag.randn(-1), ValueError, ("randn", "shape", "negative"),
+         lambda torch: torch.randn(-1), RuntimeError),
+    Case("rand-float-size", lambda: ag.rand(2.5), TypeError, ("rand", "shape", "int"),
+         lambda torch: torch.rand(2.5), TypeError),
+    Case("full-float-size", lambda: ag.full(2.5, 1.0), TypeError, ("full", "shape", "int"),
+         lambda torch: torch.full(2.5, 1.0), TypeError),
+    Case("full-str-value", lambda: ag.full((2,), "a"), TypeError, ("full", "fill_value", "number"),
+         lambda torch: torch.full((2,), "a"), TypeError),
+    Case("eye-negative", lambda: ag.eye(-1), ValueError, ("eye", "n", "negative"),
+         lambda torch: torch.eye(-1), RuntimeError),
+    Case("eye-float", lambda: ag.eye(2.5), TypeError, ("eye", "n", "int"),
+         lambda torch: torch.eye(2.5), TypeError),
+    Case("linspace-negative-num", lambda: ag.linspace(0, 1, -1), ValueError,
+         ("linspace", "num", "negative"), lambda torch: torch.linspace(0, 1, -1), RuntimeError),
+    Case("linspace-float-num", lambda: ag.linspace(0, 1, 2.5), TypeError, ("linspace", "num", "int"),
+         lambda torch: torch.linspace(0, 1, 2.5), TypeError),
+    Case("randint-empty-range", lambda: ag.randint(5, 0, (3,)), ValueError,
+         ("randint", "low", "high"), lambda torch: torch.randint(5, 0, (3,)), RuntimeError),
+    Case("randint-negative-size", lambda: ag.randint(0, 3, (-1,)), ValueError,
+         ("randint", "size", "negative"), lambda torch: torch.randint(0, 3, (-1,)), RuntimeError),
+    Case("manual-seed-str", lambda: ag.manual_seed("a"), TypeError, ("manual_seed", "seed", "int"),
+         lambda torch: torch.manual_seed("a"), ValueError),
+    # ----- engine ops -----------------------------------------------------------------------------
+    Case("conv2d-stride-zero", lambda: ag.conv2d(x4(), w4(), stride=0), ValueError,
+         ("conv2d", "stride", ">= 1"),
+         lambda torch: torch.nn.functional.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 3, 3, 3),
+                                                  stride=0), RuntimeError),
+    Case("conv2d-padding-negative", lambda: ag.conv2d(x4(), w4(), padding=-1), ValueError,
+         ("conv2d", "padding", ">= 0"),
+         lambda torch: torch.nn.functional.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 3, 3, 3),
+                                                  padding=-1), RuntimeError),
+    Case("conv2d-dilation-zero", lambda: ag.conv2d(x4(), w4(), dilation=0), ValueError,
+         ("conv2d", "dilation", ">= 1"),
+         lambda torch: torch.nn.functional.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 3, 3, 3),
+                                                  dilation=0), RuntimeError),
+    Case("conv2d-groups-zero", lambda: ag.conv2d(x4(), w4(), groups=0), ValueError,
+         ("conv2d", "groups", ">= 1"),
+         lambda torch: torch.nn.functional.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 3, 3, 3),
+                                                  groups=0), RuntimeError),
+    Case("conv2d-channels", lambda: ag.conv2d(x4(), w4(4, 2, 3, 3)), ValueError,
+         ("conv2d", "channels", "(2, 3, 5, 5)", "(4, 2, 3, 3)"),
+         lambda torch: torch.nn.functional.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 2, 3, 3)),
+         RuntimeError),
+    Case("conv2d-kernel-too-big", lambda: ag.conv2d(x4(), w4(4, 3, 7, 7)), ValueError,
+         ("conv2d", "kernel", "(7, 7)"),
+         lambda torch: torch.nn.functional.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 3, 7, 7)),
+         RuntimeError),
+    Case("conv2d-2d-input", lambda: ag.conv2d(ag.ones(5, 5), w4()), ValueError,
+         ("conv2d", "x.shape=(5, 5)", "(N, C, H, W)"),
+         lambda torch: torch.nn.functional.conv2d(torch.ones(5, 5), torch.ones(4, 3, 3, 3)),
+         RuntimeError),
+    Case("conv2d-bias-shape", lambda: ag.conv2d(x4(), w4(), ag.ones(3)), ValueError,
+         ("conv2d", "bias", "(3,)"),
+         lambda torch: torch.nn.functional.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 3, 3, 3),
+                                                  torch.ones(3)), RuntimeError),
+    Case("max-pool2d-kernel-zero", lambda: ag.max_pool2d(x4(), 0), ValueError,
+         ("max_pool2d", "kernel_size", ">= 1"),
+         lambda torch: torch.nn.functional.max_pool2d(torch.ones(2, 3, 5, 5), 0), RuntimeError),
+    Case("max-pool2d-stride-zero", lambda: ag.max_pool2d(x4(), 2, stride=0), ValueError,
+         ("max_pool2d", "stride", ">= 1"),
+         lambda torch: torch.nn.functional.max_pool2d(torch.ones(2, 3, 5, 5), 2, stride=0),
+         RuntimeError),
+    Case("max-pool2d-padding-big", lambda: ag.max_pool2d(x4(), 2, padding=2), ValueError,
+         ("max_pool2d", "padding", "half"),
+         lambda torch: torch.nn.functional.max_pool2d(torch.ones(2, 3, 5, 5), 2, padding=2),
+         RuntimeError),
+    Case("max-pool2d-kernel-too-big", lambda: ag.max_pool2d(x4(), 7), ValueError,
+         ("max_pool2d", "kernel", "(2, 3, 5, 5)"),
+         lambda torch: torch.nn.functional.max_pool2d(torch.ones(2, 3, 5, 5), 7), RuntimeError),
+    Case("max-pool2d-2d-input", lambda: ag.max_pool2d(ag.ones(5, 5), 2), ValueError,
+         ("max_pool2d", "input", "(5, 5)"),
+         lambda torch: torch.nn.functional.max_pool2d(torch.ones(5, 5), 2), RuntimeError),
+    Case("avg-pool2d-kernel-zero", lambda: ag.avg_pool2d(x4(), 0), ValueError,
+         ("avg_pool2d", "kernel_size", ">= 1"),
+         lambda torch: torch.nn.functional.avg_pool2d(torch.ones(2, 3, 5, 5), 0), RuntimeError),
+    Case("avg-pool2d-padding-big", lambda: ag.avg_pool2d(x4(), 2, padding=2), ValueError,
+         ("avg_pool2d", "padding", "half"),
+         lambda torch: torch.nn.functional.avg_pool2d(torch.ones(2, 3, 5, 5), 2, padding=2),
+         RuntimeError),
+    Case("dropout-p", lambda: ag.dropout(ag.ones(3), 1.5), ValueError, ("dropout", "p", "1.5"),
+         lambda torch: torch.nn.functional.dropout(torch.ones(3), 1.5), ValueError),
+    Case("one-hot-negative", lambda: ag.one_hot(np.array([-1, 0]), 3), ValueError,
+         ("one_hot", "indices", "[0, 3)"),
+         lambda torch: torch.nn.functional.one_hot(torch.tensor([-1, 0]), 3), RuntimeError),
+    Case("one-hot-float", lambda: ag.one_hot(np.array([1.0]), 3), TypeError,
+         ("one_hot", "indices", "integer"),
+         lambda torch: torch.nn.functional.one_hot(torch.tensor([1.0]), 3), RuntimeError),
+    Case("one-hot-too-few-classes", lambda: ag.one_hot(np.array([5]), 3), ValueError,
+         ("one_hot", "num_classes", "3"),
+         lambda torch: torch.nn.functional.one_hot(torch.tensor([5]), 3), RuntimeError),
+    Case("concatenate-empty", lambda: ag.concatenate([]), ValueError,
+         ("concatenate", "at least one"),
+         lambda torch: torch.cat([]), ValueError),
+    Case("stack-shapes", lambda: ag.stack([ag.ones(2), ag.ones(3)]), ValueError,
+         ("stack", "(2,)", "(3,)"),
+         lambda torch: torch.stack([torch.ones(2), torch.ones(3)]), RuntimeError),
+    Case("concatenate-shapes", lambda: ag.concatenate([ag.ones((2, 2)), ag.ones((3, 3))]),
+         ValueError, ("concatenate", "(2, 2)", "(3, 3)"),
+         lambda torch: torch.cat([torch.ones(2, 2), torch.ones(3, 3)]), RuntimeError),
+    Case("split-zero", lambda: ag.split(ag.ones(4), 0), ValueError,
+         ("split", "0 sections"),
+         lambda torch: torch.ones(4).split(0), RuntimeError),
+    Case("gelu-approximate", lambda: ag.gelu(ag.ones(2), approximate="foo"), ValueError,
+         ("gelu", "approximate", "tanh"),
+         lambda torch: torch.nn.functional.gelu(torch.ones(2), approximate="foo"), RuntimeError),
+    Case("softmax-axis", lambda: ag.softmax(ag.ones((2, 3)), axis=5), IndexError,
+         ("softmax", "axis", "5"),
+         lambda torch: torch.softmax(torch.ones(2, 3), dim=5), IndexError),
+    Case("sum-axis", lambda: ag.sum(ag.ones((2, 3)), axis=2), IndexError, ("sum", "axis", "2"),
+         lambda torch: torch.sum(torch.ones(2, 3), dim=2), IndexError),
+    Case("einsum-sizes", lambda: ag.einsum("ij,jk->ik", ag.ones((2, 3)), ag.ones((2, 3))),
+         ValueError, ("einsum", "j"),
+         lambda torch: torch.einsum("ij,jk->ik", torch.ones(2, 3), torch.ones(2, 3)),
+         RuntimeError),
+    Case("leaky-relu-slope-str", lambda: ag.leaky_relu(ag.ones(2), "a"), TypeError,
+         ("leaky_relu", "slope", "number"),
+         lambda torch: torch.nn.functional.leaky_relu(torch.ones(2), "a"), TypeError),
+    # ----- nn layers ------------------------------------------------------------------------------
+    Case("Linear-negative", lambda: nn.Linear(-1, 3), ValueError,
+         ("Linear", "in_features", "-1"), lambda torch: torch.nn.Linear(-1, 3), RuntimeError),
+    Case("Linear-float", lambda: nn.Linear(2.5, 3), TypeError, ("Linear", "in_features", "int"),
+         lambda torch: torch.nn.Linear(2.5, 3), TypeError),
+    Case("Linear-forward-features", lambda: nn.Linear(3, 2)(ag.ones((4, 5))), ValueError,
+         ("Linear", "(4, 5)", "3"),
+         lambda torch: torch.nn.Linear(3, 2)(torch.ones(4, 5)), RuntimeError),
+    Case("Conv2d-kernel-zero", lambda: nn.Conv2d(3, 4, 0), ValueError,
+         ("Conv2d", "kernel_size", "positive"),
+         lambda torch: torch.nn.Conv2d(3, 4, 0)(torch.ones(2, 3, 5, 5)), RuntimeError),
+    Case("Conv2d-kernel-float", lambda: nn.Conv2d(3, 4, 2.5), TypeError,
+         ("Conv2d", "kernel_size", "int"), lambda torch: torch.nn.Conv2d(3, 4, 2.5), TypeError),
+    Case("Conv2d-kernel-triple", lambda: nn.Conv2d(3, 4, (1, 2, 3)), ValueError,
+         ("Conv2d", "kernel_size", "pair"),
+         lambda torch: torch.nn.Conv2d(3, 4, (1, 2, 3))(torch.ones(2, 3, 5, 5)), RuntimeError),
+    Case("Conv2d-stride-zero", lambda: nn.Conv2d(3, 4, 3, stride=0), ValueError,
+         ("Conv2d", "stride", "positive"),
+         lambda torch: torch.nn.Conv2d(3, 4, 3, stride=0)(torch.ones(2, 3, 5, 5)), RuntimeError),
+    Case("Conv2d-padding-negative", lambda: nn.Conv2d(3, 4, 3, padding=-1), ValueError,
+         ("Conv2d", "padding", "negative"),
+         lambda torch: torch.nn.Conv2d(3, 4, 3, padding=-1)(torch.ones(2, 3, 5, 5)), RuntimeError),
+    Case("Conv2d-groups-zero", lambda: nn.Conv2d(3, 4, 3, groups=0), ValueError,
+         ("Conv2d", "groups", "positive"), lambda torch: torch.nn.Conv2d(3, 4, 3, groups=0),
+         ValueError),
+    Case("Conv2d-groups-divide", lambda: nn.Conv2d(3, 4, 3, groups=2), ValueError,
+         ("Conv2d", "in_channels", "groups"), lambda torch: torch.nn.Conv2d(3, 4, 3, groups=2),
+         ValueError),
+    Case("Conv2d-padding-str", lambda: nn.Conv2d(3, 4, 3, padding="foo"), ValueError,
+         ("Conv2d", "padding", "valid"), lambda torch: torch.nn.Conv2d(3, 4, 3, padding="foo"),
+         ValueError),
+    Case("Conv2d-negative-channels", lambda: nn.Conv2d(-1, 4, 3), ValueError,
+         ("Conv2d", "in_channels", "-1"), lambda torch: torch.nn.Conv2d(-1, 4, 3), RuntimeError),
+    Case("Conv2d-forward-channels", lambda: nn.Conv2d(2, 4, 3)(x4()), ValueError,
+         ("conv2d", "channels", "(2, 3, 5, 5)"),
+         lambda torch: torch.nn.Conv2d(2, 4, 3)(torch.ones(2, 3, 5, 5)), RuntimeError),
+    Case("MaxPool2d-kernel-zero", lambda: nn.MaxPool2d(0), ValueError,
+         ("MaxPool2d", "kernel_size", "positive"),
+         lambda torch: torch.nn.MaxPool2d(0)(torch.ones(2, 3, 5, 5)), RuntimeError),
+    Case("AvgPool2d-stride-zero", lambda: nn.AvgPool2d(2, stride=0), ValueError,
+         ("AvgPool2d", "stride", "positive"),
+         lambda torch: torch.nn.AvgPool2d(2, stride=0)(torch.ones(2, 3, 5, 5)), RuntimeError),
+    Case("BatchNorm1d-negative", lambda: nn.BatchNorm1d(-1), ValueError,
+         ("BatchNorm1d", "num_features", "-1"), lambda torch: torch.nn.BatchNorm1d(-1),
+         RuntimeError),
+    Case("BatchNorm1d-float", lambda: nn.BatchNorm1d(2.5), TypeError,
+         ("BatchNorm1d", "num_features", "int"), lambda torch: torch.nn.BatchNorm1d(2.5),
+         TypeError),
+    Case("BatchNorm1d-forward-features", lambda: nn.BatchNorm1d(3)(ag.ones((4, 4))), ValueError,
+         ("BatchNorm1d", "3", "(4, 4)"),
+         lambda torch: torch.nn.BatchNorm1d(3)(torch.ones(4, 4)), RuntimeError),
+    Case("BatchNorm1d-forward-1d", lambda: nn.BatchNorm1d(3)(ag.ones(3)), ValueError,
+         ("BatchNorm1d", "(3,)"), lambda torch: torch.nn.BatchNorm1d(3)(torch.ones(3)), ValueError),
+    Case("LayerNorm-negative", lambda: nn.LayerNorm(-1), ValueError,
+         ("LayerNorm", "normalized_shape", "-1"), lambda torch: torch.nn.LayerNorm(-1),
+         RuntimeError),
+    Case("LayerNorm-forward", lambda: nn.LayerNorm(4)(ag.ones((2, 3))), ValueError,
+         ("layer_norm", "normalized_shape", "(2, 3)"),
+         lambda torch: torch.nn.LayerNorm(4)(torch.ones(2, 3)), RuntimeError),
+    Case("Embedding-index-minus-one", lambda: nn.Embedding(5, 2)(np.array([-1])), IndexError,
+         ("embedding", "index", "-1", "[0, 5)"),
+         lambda torch: torch.nn.Embedding(5, 2)(torch.tensor([-1])), IndexError),
+    Case("Embedding-index-too-big", lambda: nn.Embedding(5, 2)(np.array([0, 5])), IndexError,
+         ("embedding", "index", "5", "[0, 5)"),
+         lambda torch: torch.nn.Embedding(5, 2)(torch.tensor([0, 5])), IndexError),
+    Case("Embedding-float-index", lambda: nn.Embedding(5, 2)(np.array([1.0])), TypeError,
+         ("embedding", "indices", "integer"),
+         lambda torch: torch.nn.Embedding(5, 2)(torch.tensor([1.0])), RuntimeError),
+    Case("Embedding-padding-idx", lambda: nn.Embedding(5, 2, padding_idx=5), ValueError,
+         ("Embedding", "padding_idx", "5"),
+         lambda torch: torch.nn.Embedding(5, 2, padding_idx=5), AssertionError),
+    Case("Embedding-negative", lambda: nn.Embedding(-1, 2), ValueError,
+         ("Embedding", "num_embeddings", "-1"), lambda torch: torch.nn.Embedding(-1, 2),
+         RuntimeError),
+    Case("Dropout-p", lambda: nn.Dropout(1.5), ValueError, ("Dropout", "p", "1.5"),
+         lambda torch: torch.nn.Dropout(1.5), ValueError),
+    Case("Flatten-start-after-end", lambda: nn.Flatten(2, 1)(ag.ones((2, 3, 4))), ValueError,
+         ("Flatten", "start_dim", "end_dim"),
+         lambda torch: torch.nn.Flatten(2, 1)(torch.ones(2, 3, 4)), RuntimeError),
+    Case("Flatten-dim-out-of-range", lambda: nn.Flatten(5)(ag.ones((2, 3))), IndexError,
+         ("Flatten", "start_dim", "5", "(2, 3)"),
+         lambda torch: torch.nn.Flatten(5)(torch.ones(2, 3)), IndexError),
+    Case("Softmax-dim", lambda: nn.Softmax(dim=5)(ag.ones((2, 3))), IndexError,
+         ("softmax", "axis", "5"), lambda torch: torch.nn.Softmax(dim=5)(torch.ones(2, 3)),
+         IndexError),
+    Case("GELU-approximate", lambda: nn.GELU("foo"), ValueError, ("GELU", "approximate", "tanh"),
+         lambda torch: torch.nn.GELU("foo")(torch.ones(2)), RuntimeError),
+    Case("MLP-sizes", lambda: nn.MLP([3]), ValueError, ("MLP", "sizes"),
+         "PyTorch has no MLP module (torchvision.ops.MLP differs)"),
+    Case("MLP-activation", lambda: nn.MLP([3, 2], activation="foo"), ValueError,
+         ("MLP", "activation", "relu"), "PyTorch has no MLP module (torchvision.ops.MLP differs)"),
+    Case("RNN-num-layers", lambda: nn.RNN(3, 4, num_layers=0), ValueError, ("RNN", "num_layers"),
+         lambda torch: torch.nn.RNN(3, 4, num_layers=0), ValueError),
+    Case("RNN-dropout", lambda: nn.RNN(3, 4, dropout=2), ValueError, ("RNN", "dropout"),
+         lambda torch: torch.nn.RNN(3, 4, dropout=2), ValueError),
+    Case("RNN-nonlinearity", lambda: nn.RNN(3, 4, nonlinearity="foo"), ValueError,
+         ("RNN", "nonlinearity", "tanh"), lambda torch: torch.nn.RNN(3, 4, nonlinearity="foo"),
+         ValueError),
+    Case("RNN-hidden-size", lambda: nn.RNN(3, 0), ValueError, ("RNN", "hidden_size"),
+         lambda torch: torch.nn.RNN(3, 0), ValueError),
+    Case("LSTM-hidden-size", lambda: nn.LSTM(3, -1), ValueError, ("LSTM", "hidden_size"),
+         lambda torch: torch.nn.LSTM(3, -1), ValueError),
+    Case("RNN-forward-features", lambda: nn.RNN(3, 4)(ag.ones((2, 5, 2))), ValueError,
+         ("RNN", "input_size=3", "2"),
+         lambda torch: torch.nn.RNN(3, 4)(torch.ones(2, 5, 2)), RuntimeError),
+    Case("RNN-forward-h0", lambda: nn.RNN(3, 4, batch_first=True)(ag.ones((2, 5, 3)),
+                                                                  ag.ones((1, 3, 4))),
+         ValueError, ("RNN", "(1, 2, 4)", "(1, 3, 4)"),
+         lambda torch: torch.nn.RNN(3, 4, batch_first=True)(torch.ones(2, 5, 3),
+                                                            torch.ones(1, 3, 4)), RuntimeError),
+    Case("Sequential-not-module", lambda: nn.Sequential("a"), TypeError, ("Sequential", "Module"),
+         lambda torch: torch.nn.Sequential("a"), TypeError),
+    Case("ModuleList-not-module", lambda: nn.ModuleList(["a"]), TypeError, ("Module",),
+         lambda torch: torch.nn.ModuleList(["a"]), TypeError),
+    Case("Sequential-index", lambda: nn.Sequential(nn.ReLU())[3], IndexError,
+         ("index", "3", "out of range"), lambda torch: torch.nn.Sequential(torch.nn.ReLU())[3],
+         IndexError),
+    Case("Module-train-str", lambda: nn.ReLU().train("yes"), ValueError, ("train", "mode"),
+         lambda torch: torch.nn.ReLU().train("yes"), ValueError),
+    Case("Module-register-buffer-dot", lambda: nn.ReLU().register_buffer("a.b", np.ones(1)),
+         KeyError, ("register_buffer", "name", "."),
+         lambda torch: torch.nn.ReLU().register_buffer("a.b", torch.ones(1)), KeyError),
+    Case("Module-register-parameter-tensor",
+         lambda: nn.ReLU().register_parameter("a", ag.ones(1)), TypeError,
+         ("register_parameter", "Parameter"),
+         lambda torch: torch.nn.ReLU().register_parameter("a", torch.ones(1)), TypeError),
+    Case("Module-add-module-int", lambda: nn.ReLU().add_module("a", 3), TypeError,
+         ("add_module", "Module"), lambda torch: torch.nn.ReLU().add_module("a", 3), TypeError),
+    Case("Module-load-state-dict-shape",
+         lambda: nn.Linear(3, 2).load_state_dict({"weight": np.ones((3, 3)), "bias": np.ones(2)}),
+         RuntimeError, ("state_dict", "weight", "(3, 3)", "(2, 3)"),
+         lambda torch: torch.nn.Linear(3, 2).load_state_dict({"weight": torch.ones(3, 3),
+                                                             "bias": torch.ones(2)}),
+         RuntimeError),
+    Case("Module-load-state-dict-missing",
+         lambda: nn.Linear(3, 2).load_state_dict({"weight": np.ones((2, 3))}), RuntimeError,
+         ("state_dict", "missing", "bias"),
+         lambda torch: torch.nn.Linear(3, 2).load_state_dict({"weight": torch.ones(2, 3)}),
+         RuntimeError),
+    Case("Module-load-state-dict-list", lambda: nn.Linear(3, 2).load_state_dict([1]), TypeError,
+         ("load_state_dict", "state_dict"),
+         lambda torch: torch.nn.Linear(3, 2).load_state_dict([1]), TypeError),
+    # ----- losses ---------------------------------------------------------------------------------
+    Case("mse-loss-reduction", lambda: F.mse_loss(ag.ones(3), ag.ones(3), reduction="foo"),
+         ValueError, ("mse_loss", "reduction", "foo"),
+         lambda torch: torch.nn.functional.mse_loss(torch.ones(3), torch.ones(3), reduction="foo"),
+         ValueError),
+    Case("mse-loss-shapes", lambda: F.mse_loss(ag.ones(3), ag.ones(4)), ValueError,
+         ("mse_loss", "target", "(4,)", "(3,)"),
+         lambda torch: torch.nn.functional.mse_loss(torch.ones(3), torch.ones(4)), RuntimeError),
+    Case("BCELoss-input-above-one", lambda: nn.BCELoss()(ag.Tensor([1.5]), ag.Tensor([1.0])),
+         ValueError, ("binary_cross_entropy", "input", "between 0 and 1", "sigmoid"),
+         lambda torch: torch.nn.BCELoss()(torch.tensor([1.5]), torch.tensor([1.0])), RuntimeError),
+    Case("BCELoss-input-negative", lambda: nn.BCELoss()(ag.Tensor([-0.5]), ag.Tensor([1.0])),
+         ValueError, ("binary_cross_entropy", "input", "between 0 and 1"),
+         lambda torch: torch.nn.BCELoss()(torch.tensor([-0.5]), torch.tensor([1.0])),
+         RuntimeError),
+    Case("BCELoss-input-nan", lambda: nn.BCELoss()(ag.Tensor([np.nan]), ag.Tensor([1.0])),
+         ValueError, ("binary_cross_entropy", "input", "between 0 and 1"),
+         lambda torch: torch.nn.BCELoss()(torch.tensor([float("nan")]), torch.tensor([1.0])),
+         RuntimeError),
+    Case("BCELoss-target-out-of-range", lambda: nn.BCELoss()(ag.Tensor([0.5]), ag.Tensor([2.0])),
+         ValueError, ("binary_cross_entropy", "target", "between 0 and 1"),
+         lambda torch: torch.nn.BCELoss()(torch.tensor([0.5]), torch.tensor([2.0])),
+         RuntimeError),
+    Case("BCELoss-sizes", lambda: nn.BCELoss()(ag.full((4, 1), 0.5), ag.ones(4)), ValueError,
+         ("binary_cross_entropy", "target", "(4,)", "(4, 1)"),
+         lambda torch: torch.nn.BCELoss()(torch.full((4, 1), 0.5), torch.ones(4)), ValueError),
+    Case("BCEWithLogitsLoss-sizes", lambda: nn.BCEWithLogitsLoss()(ag.ones((4, 1)), ag.ones(4)),
+         ValueError, ("binary_cross_entropy_with_logits", "target", "(4,)", "(4, 1)"),
+         lambda torch: torch.nn.BCEWithLogitsLoss()(torch.ones(4, 1), torch.ones(4)), ValueError),
+    Case("BCEWithLogitsLoss-weight",
+         lambda: nn.BCEWithLogitsLoss(weight=ag.ones(3))(ag.ones(4), ag.ones(4)), ValueError,
+         ("binary_cross_entropy_with_logits", "weight", "(3,)", "(4,)"),
+         lambda torch: torch.nn.BCEWithLogitsLoss(weight=torch.ones(3))(torch.ones(4),
+                                                                        torch.ones(4)),
+         RuntimeError),
+    Case("BCEWithLogitsLoss-pos-weight",
+         lambda: nn.BCEWithLogitsLoss(pos_weight=ag.ones(2))(ag.ones((4, 3)), ag.ones((4, 3))),
+         ValueError, ("binary_cross_entropy_with_logits", "pos_weight", "(2,)"),
+         lambda torch: torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(2))(torch.ones(4, 3),
+                                                                            torch.ones(4, 3)),
+         RuntimeError),
+    Case("CrossEntropyLoss-float-class-targets",
+         lambda: nn.CrossEntropyLoss()(ag.ones((4, 3)), ag.Tensor([0.0, 1.0, 2.0, 0.0])),
+         TypeError, ("cross_entropy", "target", "integer", "(4,)", "(4, 3)", "astype"),
+         lambda torch: torch.nn.CrossEntropyLoss()(torch.ones(4, 3),
+                                                   torch.tensor([0.0, 1.0, 2.0, 0.0])),
+         RuntimeError),
+    Case("CrossEntropyLoss-float-targets-wrong-shape",
+         lambda: nn.CrossEntropyLoss()(ag.ones((4, 3)), ag.ones((4, 2))), ValueError,
+         ("cross_entropy", "target", "(4, 2)", "(4, 3)"),
+         lambda torch: torch.nn.CrossEntropyLoss()(torch.ones(4, 3), torch.ones(4, 2)),
+         RuntimeError),
+    Case("CrossEntropyLoss-target-out-of-bounds",
+         lambda: nn.CrossEntropyLoss()(ag.ones((4, 3)), np.array([0, 1, 3, 0])), IndexError,
+         ("cross_entropy", "target", "3", "out of bounds"),
+         lambda torch: torch.nn.CrossEntropyLoss()(torch.ones(4, 3), torch.tensor([0, 1, 3, 0])),
+         IndexError),
+    Case("CrossEntropyLoss-target-negative",
+         lambda: nn.CrossEntropyLoss()(ag.ones((4, 3)), np.array([0, 1, -1, 0])), IndexError,
+         ("cross_entropy", "target", "-1", "out of bounds"),
+         lambda torch: torch.nn.CrossEntropyLoss()(torch.ones(4, 3), torch.tensor([0, 1, -1, 0])),
+         IndexError),
+    Case("CrossEntropyLoss-batch-size",
+         lambda: nn.CrossEntropyLoss()(ag.ones((4, 3)), np.array([0, 1, 2])), ValueError,
+         ("cross_entropy", "target", "(4, 3)", "(3,)"),
+         lambda torch: torch.nn.CrossEntropyLoss()(torch.ones(4, 3), torch.tensor([0, 1, 2])),
+         ValueError),
+    Case("CrossEntropyLoss-weight",
+         lambda: nn.CrossEntropyLoss(weight=np.ones(2))(ag.ones((4, 3)), np.array([0, 1, 2, 0])),
+         ValueError, ("cross_entropy", "weight", "(2,)", "3"),
+         lambda torch: torch.nn.CrossEntropyLoss(weight=torch.ones(2))(
+             torch.ones(4, 3), torch.tensor([0, 1, 2, 0])), RuntimeError),
+    Case("CrossEntropyLoss-label-smoothing",
+         lambda: nn.CrossEntropyLoss(label_smoothing=1.5)(ag.ones((4, 3)), np.array([0, 1, 2, 0])),
+         ValueError, ("cross_entropy", "label_smoothing", "1.5"),
+         lambda torch: torch.nn.CrossEntropyLoss(label_smoothing=1.5)(
+             torch.ones(4, 3), torch.tensor([0, 1, 2, 0])), RuntimeError),
+    Case("CrossEntropyLoss-int-logits",
+         lambda: nn.CrossEntropyLoss()(ag.Tensor(np.ones((4, 3), dtype=np.int64)),
+                                       np.array([0, 1, 2, 0])),
+         TypeError, ("cross_entropy", "floating"),
+         lambda torch: torch.nn.CrossEntropyLoss()(torch.ones(4, 3, dtype=torch.long),
+                                                   torch.tensor([0, 1, 2, 0])),
+         NotImplementedError),
+    Case("NLLLoss-float-targets", lambda: nn.NLLLoss()(ag.ones((4, 3)), ag.Tensor([0.0, 1.0, 2.0, 0.0])),
+         TypeError, ("nll_loss", "target", "integer"),
+         lambda torch: torch.nn.NLLLoss()(torch.ones(4, 3), torch.tensor([0.0, 1.0, 2.0, 0.0])),
+         RuntimeError),
+    Case("NLLLoss-target-out-of-bounds",
+         lambda: nn.NLLLoss()(ag.ones((4, 3)), np.array([0, 1, 3, 0])), IndexError,
+         ("nll_loss", "target", "3", "out of bounds"),
+         lambda torch: torch.nn.NLLLoss()(torch.ones(4, 3), torch.tensor([0, 1, 3, 0])),
+         IndexError),
+    Case("HuberLoss-delta", lambda: nn.HuberLoss(delta=0)(ag.ones(2), ag.ones(2)), ValueError,
+         ("huber_loss", "delta", "positive"),
+         lambda torch: torch.nn.HuberLoss(delta=0)(torch.ones(2), torch.ones(2)), RuntimeError),
+    Case("SmoothL1Loss-beta", lambda: nn.SmoothL1Loss(beta=-1)(ag.ones(2), ag.ones(2)),
+         ValueError, ("smooth_l1_loss", "beta", "negative"),
+         lambda torch: torch.nn.SmoothL1Loss(beta=-1)(torch.ones(2), torch.ones(2)), RuntimeError),
+    # ----- optimizers and schedulers --------------------------------------------------------------
+    Case("SGD-lr-negative", lambda: nn.optim.SGD([param()], lr=-1), ValueError,
+         ("learning rate", "-1"), lambda torch: torch.optim.SGD([tparam(torch)], lr=-1),
+         ValueError),
+    Case("SGD-lr-str", lambda: nn.optim.SGD([param()], lr="a"), TypeError, ("SGD", "lr", "number"),
+         lambda torch: torch.optim.SGD([tparam(torch)], lr="a"), TypeError),
+    Case("SGD-momentum-negative", lambda: nn.optim.SGD([param()], lr=1, momentum=-1), ValueError,
+         ("momentum", "-1"), lambda torch: torch.optim.SGD([tparam(torch)], lr=1, momentum=-1),
+         ValueError),
+    Case("SGD-nesterov", lambda: nn.optim.SGD([param()], lr=1, nesterov=True), ValueError,
+         ("nesterov", "momentum"),
+         lambda torch: torch.optim.SGD([tparam(torch)], lr=1, nesterov=True), ValueError),
+    Case("SGD-empty", lambda: nn.optim.SGD([], lr=1), ValueError, ("empty", "parameter"),
+         lambda torch: torch.optim.SGD([], lr=1), ValueError),
+    Case("SGD-single-tensor", lambda: nn.optim.SGD(param(), lr=1), TypeError,
+         ("params", "iterable"), lambda torch: torch.optim.SGD(tparam(torch), lr=1), TypeError),
+    Case("SGD-non-leaf", lambda: nn.optim.SGD([param() * 2], lr=1), ValueError, ("non-leaf",),
+         lambda torch: torch.optim.SGD([tparam(torch) * 2], lr=1), ValueError),
+    Case("SGD-str-param", lambda: nn.optim.SGD(["a"], lr=1), TypeError, ("params", "str"),
+         lambda torch: torch.optim.SGD(["a"], lr=1), TypeError),
+    Case("Adam-betas", lambda: nn.optim.Adam([param()], betas=(1.0, 0.999)), ValueError,
+         ("beta", "1.0"), lambda torch: torch.optim.Adam([tparam(torch)], betas=(1.0, 0.999)),
+         ValueError),
+    Case("Adam-betas-short", lambda: nn.optim.Adam([param()], betas=(0.9,)), ValueError,
+         ("Adam", "betas", "pair"),
+         lambda torch: torch.optim.Adam([tparam(torch)], betas=(0.9,)), IndexError),
+    Case("Adam-eps", lambda: nn.optim.Adam([param()], eps=-1), ValueError, ("epsilon", "-1"),
+         lambda torch: torch.optim.Adam([tparam(torch)], eps=-1), ValueError),
+    Case("RMSprop-alpha", lambda: nn.optim.RMSprop([param()], alpha=-1), ValueError,
+         ("alpha", "-1"), lambda torch: torch.optim.RMSprop([tparam(torch)], alpha=-1), ValueError),
+    Case("Adagrad-lr-decay", lambda: nn.optim.Adagrad([param()], lr_decay=-1), ValueError,
+         ("lr_decay", "-1"), lambda torch: torch.optim.Adagrad([tparam(torch)], lr_decay=-1),
+         ValueError),
+    Case("add-param-group-str", lambda: nn.optim.SGD([param()], lr=1).add_param_group("a"),
+         TypeError, ("param group", "dict"),
+         lambda torch: torch.optim.SGD([tparam(torch)], lr=1).add_param_group("a"), TypeError),
+    Case("Optimizer-load-state-dict-groups",
+         lambda: nn.optim.SGD([param()], lr=1).load_state_dict({"state": {}, "param_groups": []}),
+         ValueError, ("load_state_dict", "parameter groups"),
+         lambda torch: torch.optim.SGD([tparam(torch)], lr=1).load_state_dict(
+             {"state": {}, "param_groups": []}), ValueError),
+    Case("Optimizer-load-state-dict-str",
+         lambda: nn.optim.SGD([param()], lr=1).load_state_dict("a"), TypeError,
+         ("load_state_dict", "state_dict", "dict"),
+         lambda torch: torch.optim.SGD([tparam(torch)], lr=1).load_state_dict("a"),
+         AttributeError),
+    Case("StepLR-not-optimizer", lambda: nn.optim.lr_scheduler.StepLR("a", 1), TypeError,
+         ("str", "optimizer"), lambda torch: torch.optim.lr_scheduler.StepLR("a", 1), TypeError),
+    Case("StepLR-step-size-zero",
+         lambda: nn.optim.lr_scheduler.StepLR(nn.optim.SGD([param()], lr=1), 0), ValueError,
+         ("StepLR", "step_size", "positive"),
+         lambda torch: torch.optim.lr_scheduler.StepLR(torch.optim.SGD([tparam(torch)], lr=1),
+                                                       0).step(), ZeroDivisionError),
+    Case("CosineAnnealingLR-T-max-zero",
+         lambda: nn.optim.lr_scheduler.CosineAnnealingLR(nn.optim.SGD([param()], lr=1), 0),
+         ValueError, ("CosineAnnealingLR", "T_max", "positive"),
+         lambda torch: [torch.optim.lr_scheduler.CosineAnnealingLR(
+             torch.optim.SGD([tparam(torch)], lr=1), 0).step() for _ in range(2)],
+         ZeroDivisionError),
+    # ----- data, init, utils ----------------------------------------------------------------------
+    Case("DataLoader-batch-size-zero", lambda: nn.data.DataLoader(np.ones(4), batch_size=0),
+         ValueError, ("DataLoader", "batch_size", "0"),
+         lambda torch: torch.utils.data.DataLoader(
+             torch.utils.data.TensorDataset(torch.ones(4)), batch_size=0), ValueError),
+    Case("DataLoader-batch-size-float", lambda: nn.data.DataLoader(np.ones(4), batch_size=2.5),
+         ValueError, ("DataLoader", "batch_size", "2.5"),
+         lambda torch: torch.utils.data.DataLoader(
+             torch.utils.data.TensorDataset(torch.ones(4)), batch_size=2.5), ValueError),
+    Case("DataLoader-lengths", lambda: nn.data.DataLoader(np.ones(4), np.ones(3)), ValueError,
+         ("DataLoader", "length", "[4, 3]"),
+         lambda torch: torch.utils.data.TensorDataset(torch.ones(4), torch.ones(3)),
+         AssertionError),
+    Case("init-calculate-gain", lambda: nn.init.calculate_gain("foo"), ValueError,
+         ("calculate_gain", "nonlinearity", "foo"),
+         lambda torch: torch.nn.init.calculate_gain("foo"), ValueError),
+    Case("init-kaiming-1d", lambda: nn.init.kaiming_uniform_(ag.ones(3)), ValueError,
+         ("kaiming_uniform_", "tensor", "2 dimensions", "(3,)"),
+         lambda torch: torch.nn.init.kaiming_uniform_(torch.ones(3)), ValueError),
+    Case("init-kaiming-mode", lambda: nn.init.kaiming_uniform_(ag.ones((3, 3)), mode="foo"),
+         ValueError, ("kaiming_uniform_", "mode", "fan_in"),
+         lambda torch: torch.nn.init.kaiming_uniform_(torch.ones(3, 3), mode="foo"), ValueError),
+    Case("init-xavier-1d", lambda: nn.init.xavier_uniform_(ag.ones(3)), ValueError,
+         ("xavier_uniform_", "tensor", "2 dimensions"),
+         lambda torch: torch.nn.init.xavier_uniform_(torch.ones(3)), ValueError),
+    Case("init-uniform-range", lambda: nn.init.uniform_(ag.ones(3), 1, 0), ValueError,
+         ("uniform_", "a", "b"), lambda torch: torch.nn.init.uniform_(torch.ones(3), 1, 0),
+         RuntimeError),
+    Case("init-normal-std", lambda: nn.init.normal_(ag.ones(3), 0, -1), ValueError,
+         ("normal_", "std", "-1"), lambda torch: torch.nn.init.normal_(torch.ones(3), 0, -1),
+         RuntimeError),
+    Case("init-uniform-list", lambda: nn.init.uniform_([1.0], 0, 1), TypeError,
+         ("uniform_", "tensor", "list"), lambda torch: torch.nn.init.uniform_([1.0], 0, 1),
+         AttributeError),
+    Case("init-constant-str", lambda: nn.init.constant_(ag.ones(3), "a"), TypeError,
+         ("constant_", "val", "number"), lambda torch: torch.nn.init.constant_(torch.ones(3), "a"),
+         TypeError),
+    Case("clip-grad-norm-nonfinite",
+         lambda: _clip_nonfinite(nn.utils.clip_grad_norm_), RuntimeError,
+         ("clip_grad_norm_", "non-finite", "error_if_nonfinite"),
+         lambda torch: _clip_nonfinite(torch.nn.utils.clip_grad_norm_, torch), RuntimeError),
+    Case("clip-grad-norm-max-norm-str", lambda: nn.utils.clip_grad_norm_([_with_grad()], "a"),
+         TypeError, ("clip_grad_norm_", "max_norm", "number"),
+         lambda torch: torch.nn.utils.clip_grad_norm_([_with_grad(torch)], "a"), ValueError),
+    Case("clip-grad-value-str", lambda: nn.utils.clip_grad_value_([_with_grad()], "a"),
+         TypeError, ("clip_grad_value_", "clip_value", "number"),
+         lambda torch: torch.nn.utils.clip_grad_value_([_with_grad(torch)], "a"), ValueError),
+    # ----- save / load / fit ----------------------------------------------------------------------
+    Case("save-list", lambda: nn.save([1, 2], _tmp_file("a.npz")), TypeError,
+         ("nn.save", "Module"), NO_TORCH_NPZ),
+    Case("load-missing-file", lambda: nn.load(_tmp_file("missing.npz")), FileNotFoundError,
+         ("missing.npz",), lambda torch: torch.load(_tmp_file("missing.pt")), FileNotFoundError),
+    Case("load-into-wrong-model", lambda: _load_into_wrong_model(), RuntimeError,
+         ("nn.load", "size mismatch", "weight"), NO_TORCH_NPZ),
+    Case("load-into-str", lambda: nn.load(_saved_linear(), into="model"), TypeError,
+         ("nn.load", "into"), NO_TORCH_NPZ),
+    Case("fit-epochs-negative", lambda: fit_call(epochs=-1), ValueError, ("fit", "epochs", "-1"),
+         NO_TORCH_FIT),
+    Case("fit-epochs-float", lambda: fit_call(epochs=2.5), TypeError, ("fit", "epochs", "int"),
+         NO_TORCH_FIT),
+    Case("fit-model-not-module", lambda: fit_call(model=lambda x: x), TypeError,
+         ("fit", "model", "Module"), NO_TORCH_FIT),
+    Case("fit-optimizer-not-optimizer", lambda: fit_call(optimizer="sgd"), TypeError,
+         ("fit", "optimizer", "str"), NO_TORCH_FIT),
+    Case("fit-loss-not-callable", lambda: fit_call(loss_fn="mse"), TypeError,
+         ("fit", "loss_fn", "callable"), NO_TORCH_FIT),
+    Case("fit-metric-unknown", lambda: fit_call(metrics=["foo"]), ValueError,
+         ("fit", "metric", "foo"), NO_TORCH_FIT),
+    Case("fit-clip-grad-norm-negative", lambda: fit_call(clip_grad_norm=-1.0), ValueError,
+         ("fit", "clip_grad_norm", "-1"), NO_TORCH_FIT),
+    Case("fit-loader-not-pairs", lambda: fit_call(train_loader=[ag.ones((2, 2))]), ValueError,
+         ("fit", "batch", "pair"), NO_TORCH_FIT),
+]
+
+
+def _with_grad(torch: Any = None) -> Any:
+    if torch is None:
+        p = param(2)
+        p.grad = np.array([1.0, 1.0])
+        return p
+    p = tparam(torch, 2)
+    p.grad = torch.ones(2)
+    return p
+
+
+def _clip_nonfinite(clip: Callable, torch: Any = None) -> Any:
+    p = _with_grad(torch)
+    p.grad.data[0] = np.nan
+    return clip([p], 1.0, error_if_nonfinite=True)
+
+
+def _saved_linear() -> str:
+    path = _tmp_file("linear.npz")
+    nn.save(nn.Linear(3, 2), path)
+    return path
+
+
+def _load_into_wrong_model() -> Any:
+    return nn.load(_saved_linear(), into=nn.Linear(4, 2))
+
+
+def test_catalogue_ids_are_unique():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_argument_is_a_clear_error(case: Case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(case.error) as info:
+            case.call()
+    message = str(info.value)
+    missing = [w for w in case.words if w.lower() not in message.lower()]
+    assert not missing, f"{case.id}: message {message!r} does not mention {missing}"
+
+
+TORCH_CASES = [c for c in CASES if callable(c.torch)]
+
+
+@pytest.mark.parametrize("case", TORCH_CASES, ids=[c.id for c in TORCH_CASES])
+def test_torch_raises_too(case: Case):
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(case.torch_error):
+            case.torch(torch)
+
+
+def test_entries_without_torch_say_why():
+    for case in CASES:
+        if not callable(case.torch):
+            assert isinstance(case.torch, str) and len(case.torch) > 20, case.id
+
+
+# ----- warnings where PyTorch warns ---------------------------------------------------------------
+
+TARGET_SIZE_LOSSES = {
+    "mse_loss": F.mse_loss, "l1_loss": F.l1_loss, "huber_loss": F.huber_loss,
+    "smooth_l1_loss": F.smooth_l1_loss,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TARGET_SIZE_LOSSES))
+@pytest.mark.parametrize("shapes", [((4, 1), (4,)), ((4,), (1,)), ((2, 3), (3,))])
+def test_losses_warn_when_target_size_differs_from_input_size(name, shapes):
+    """PyTorch's UserWarning: (4, 1) against (4,) broadcasts to (4, 4), almost always a bug."""
+    in_shape, t_shape = shapes
+    with pytest.warns(UserWarning, match=r"target size.*different to the input size") as record:
+        TARGET_SIZE_LOSSES[name](ag.ones(in_shape), ag.ones(t_shape))
+    message = str(record[0].message)
+    assert str(t_shape) in message and str(in_shape) in message
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning, match="different to the input size"):
+        getattr(torch.nn.functional, name)(torch.ones(in_shape), torch.ones(t_shape))
+
+
+@pytest.mark.parametrize("name", sorted(TARGET_SIZE_LOSSES))
+def test_losses_do_not_warn_for_equal_sizes(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TARGET_SIZE_LOSSES[name](ag.ones((4, 1)), np.ones((4, 1)))
+
+
+def test_cross_entropy_accepts_float_probabilities_of_the_input_shape_like_torch():
+    torch = pytest.importorskip("torch")
+    logits = np.random.default_rng(0).normal(size=(4, 3))
+    probs = np.full((4, 3), 1 / 3)
+    ours = F.cross_entropy(ag.Tensor(logits), ag.Tensor(probs)).item()
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(probs)).item()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_clip_grad_norm_with_nonfinite_gradients_matches_torch(bad):
+    """``error_if_nonfinite=False`` (the default): the grads are scaled by ``max_norm / total``
+    anyway, as PyTorch does (NaN gives NaN everywhere, inf gives NaN there and 0 elsewhere)."""
+    torch = pytest.importorskip("torch")
+    p = param(2)
+    p.grad = np.array([bad, 1.0])
+    total = nn.utils.clip_grad_norm_([p], 1.0)
+    q = tparam(torch, 2)
+    q.grad = torch.tensor([bad, 1.0], dtype=torch.float64)
+    expected = torch.nn.utils.clip_grad_norm_([q], 1.0)
+    np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
+    np.testing.assert_array_equal(total.item(), expected.item())
+
+
+def test_clip_grad_norm_that_raises_changes_no_gradient():
+    p = param(2)
+    p.grad = np.array([np.inf, 1.0])
+    with pytest.raises(RuntimeError):
+        nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+    np.testing.assert_array_equal(p.grad.data, [np.inf, 1.0])
