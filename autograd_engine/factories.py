@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -20,7 +22,9 @@ def manual_seed(seed: int) -> None:
     True
     """
     global _rng
-    _rng = np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"manual_seed: seed must be an int, got {seed!r} ({type(seed).__name__})")
+    _rng = np.random.default_rng(int(seed) % 2**64)  # negative seeds wrap, as in PyTorch
 
 
 def default_generator() -> np.random.Generator:
@@ -36,10 +40,42 @@ def default_generator() -> np.random.Generator:
     return _rng
 
 
-def _shape(shape: tuple) -> tuple[int, ...]:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        return tuple(shape[0])
-    return tuple(int(s) for s in shape)
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _count(fn: str, name: str, value: Any) -> int:
+    """A non-negative int argument (a size or a count), or a TypeError/ValueError naming it."""
+    if not _is_int(value):
+        raise TypeError(f"{fn}: {name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{fn}: {name} must be non-negative, got {value}")
+    return int(value)
+
+
+def _dims(fn: str, shape: Any, name: str = "shape") -> tuple[int, ...]:
+    """``shape`` as a tuple of non-negative ints: an int, or a tuple/list of ints."""
+    dims = (shape,) if _is_int(shape) else shape
+    if not isinstance(dims, (tuple, list)) or not all(_is_int(d) for d in dims):
+        raise TypeError(f"{fn}: {name} must be ints, as {fn}(2, 3) or {fn}((2, 3)), got "
+                        f"{shape!r}")
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{fn}: {name} {tuple(dims)} has a negative dimension; sizes must be "
+                         "non-negative")
+    return tuple(int(d) for d in dims)
+
+
+def _shape(shape: tuple, fn: str) -> tuple[int, ...]:
+    """The ``*shape`` of ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    if len(shape) == 1 and not _is_int(shape[0]):
+        return _dims(fn, shape[0])
+    return _dims(fn, shape)
+
+
+def _number(fn: str, name: str, value: Any) -> Any:
+    if isinstance(value, (numbers.Number, np.number, np.bool_)):
+        return value
+    raise TypeError(f"{fn}: {name} must be a number, got {value!r} ({type(value).__name__})")
 
 
 def _leaf(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
@@ -68,7 +104,7 @@ def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str
     >>> ag.zeros(2)
     Tensor([0., 0.])
     """
-    return _leaf(np.zeros(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(np.zeros(_shape(shape, "zeros"), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -78,7 +114,7 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     >>> ag.ones(2)
     Tensor([1., 1.])
     """
-    return _leaf(np.ones(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(np.ones(_shape(shape, "ones"), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False,
@@ -89,7 +125,9 @@ def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool =
     >>> ag.full((2,), 7.0)
     Tensor([7., 7.])
     """
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    shape = _dims("full", shape)
+    if np.asarray(fill_value).dtype.kind not in "biufc":
+        raise TypeError(f"full: fill_value must be a number, got {fill_value!r}")
     return _leaf(np.full(shape, fill_value, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
@@ -121,7 +159,18 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     >>> ag.arange(3)
     Tensor([0., 1., 2.])
     """
-    data = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    _number("arange", "start", start)
+    if stop is None:
+        start, stop = 0, start
+    for arg, v in (("start", start), ("stop", stop), ("step", step)):
+        if not math.isfinite(_number("arange", arg, v)):
+            raise ValueError(f"arange: {arg} must be finite, got {v}")
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if (stop - start) * step < 0:
+        raise ValueError(f"arange: the step's sign does not lead from start {start} to stop "
+                         f"{stop} (step {step}); use step={-step}, or swap start and stop")
+    data = np.arange(start, stop, step)
     return _leaf(data.astype(dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
@@ -134,6 +183,8 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     Tensor([[1., 0.],
             [0., 1.]])
     """
+    n = _count("eye", "n", n)
+    m = None if m is None else _count("eye", "m", m)
     return _leaf(np.eye(n, m, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
@@ -145,6 +196,9 @@ def linspace(start: float, stop: float, num: int = 50, dtype: Any = None,
     >>> ag.linspace(0, 1, 3)
     Tensor([0. , 0.5, 1. ])
     """
+    _number("linspace", "start", start)
+    _number("linspace", "stop", stop)
+    num = _count("linspace", "num", num)
     return _leaf(np.linspace(start, stop, num, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
 
 
@@ -160,7 +214,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str
     'w'
     """
     g = rng or default_generator()
-    data = g.standard_normal(_shape(shape), dtype=np.dtype(dtype or DEFAULT_DTYPE))
+    data = g.standard_normal(_shape(shape, "randn"), dtype=np.dtype(dtype or DEFAULT_DTYPE))
     return _leaf(data, requires_grad, name)
 
 
@@ -173,7 +227,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     True
     """
     g = rng or default_generator()
-    return _leaf(g.random(_shape(shape), dtype=np.dtype(dtype or DEFAULT_DTYPE)), requires_grad, name)
+    return _leaf(g.random(_shape(shape, "rand"), dtype=np.dtype(dtype or DEFAULT_DTYPE)), requires_grad, name)
 
 
 def randint(low: int, high: int | None = None, size: Any = None,
@@ -184,5 +238,12 @@ def randint(low: int, high: int | None = None, size: Any = None,
     >>> ag.randint(0, 3, (5,)).dtype
     dtype('int64')
     """
+    lo, hi = (0, low) if high is None else (low, high)
+    _number("randint", "low", lo)
+    _number("randint", "high", hi)
+    if not lo < hi:
+        raise ValueError(f"randint: low must be less than high, got low={lo} >= high={hi}")
+    if size is not None:
+        size = _dims("randint", size, "size")
     g = rng or default_generator()
     return Tensor._make(np.asarray(g.integers(low, high, size=size)))

@@ -135,7 +135,7 @@ CASES: list[Case] = [
          lambda torch: torch.nn.functional.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 3, 3, 3),
                                                   dilation=0), RuntimeError),
     Case("conv2d-groups-zero", lambda: ag.conv2d(x4(), w4(), groups=0), ValueError,
-         ("conv2d", "groups", ">= 1"),
+         ("conv2d", "groups", "positive"),
          lambda torch: torch.nn.functional.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 3, 3, 3),
                                                   groups=0), RuntimeError),
     Case("conv2d-channels", lambda: ag.conv2d(x4(), w4(4, 2, 3, 3)), ValueError,

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, data_of
+from ._util import TensorLike, check_number, data_of
 from .registry import NONZERO, POSITIVE, REALS, Domain, register
 
 # ----- binary arithmetic -------------------------------------------------------------------------
@@ -551,6 +551,7 @@ def leaky_relu(x: TensorLike, slope: float = 0.01) -> Tensor:
     >>> ag.leaky_relu(ag.Tensor([-1.0, 2.0]), 0.1)
     Tensor([-0.1,  2. ])
     """
+    check_number("leaky_relu", "slope", slope)
     return LeakyRelu.apply(x, slope=slope)
 
 
@@ -566,6 +567,7 @@ def elu(x: TensorLike, alpha: float = 1.0) -> Tensor:
     >>> ag.elu(ag.Tensor([0.0, 2.0]))
     Tensor([0., 2.])
     """
+    check_number("elu", "alpha", alpha)
     return Elu.apply(x, alpha=alpha)
 
 
