@@ -8,6 +8,7 @@ a float32 model stays float32 even when the targets are float64 arrays.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -322,9 +323,11 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}; "
                         "use .astype(np.int64)")
     n = weight.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise IndexError(f"embedding: index out of range: indices must be in [0, {n}), got "
-                         f"[{idx.min()}, {idx.max()}]")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):  # no wrapping of -1, as in PyTorch
+        bad = idx[(idx < 0) | (idx >= n)].flat[0]
+        raise IndexError(f"embedding: index {bad} is out of range: indices must be in [0, {n}) "
+                         f"for a weight of shape {weight.shape}, got values from {idx.min()} to "
+                         f"{idx.max()}")
     out = weight[idx]
     if padding_idx is not None:
         pad = padding_idx % n
@@ -350,16 +353,32 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _target_like(target: Any, input: Tensor, fn: str) -> Tensor:
+def _target_like(target: Any, input: Tensor, fn: str, what: str = "target",
+                 same_size: str = "broadcast") -> Tensor:
+    """``target`` (or ``weight``, ``pos_weight``: ``what``) as a Tensor of the input's dtype.
+
+    A shape that differs from the input's is refused if it does not broadcast with it, and
+    otherwise, as in PyTorch, warned about (``same_size="warn"``: ``(4, 1)`` against ``(4,)``
+    broadcasts to ``(4, 4)``, almost always a bug) or refused (``same_size="raise"``).
+    """
     t = as_tensor(target)
     if t.dtype != input.dtype:
         t = t.astype(input.dtype)
     if t.shape != input.shape:
+        if same_size == "raise":
+            raise ValueError(f"{fn}: {what} size {t.shape} must be the same as the input size "
+                             f"{input.shape}; reshape the {what} (e.g. {what}.reshape"
+                             f"{input.shape})")
         try:
             np.broadcast_shapes(t.shape, input.shape)
         except ValueError:
-            raise ValueError(f"{fn}: target shape {t.shape} does not broadcast with input shape "
+            raise ValueError(f"{fn}: {what} shape {t.shape} does not broadcast with input shape "
                              f"{input.shape}") from None
+        if same_size == "warn":
+            warnings.warn(f"{fn}: Using a target size {t.shape} that is different to the input "
+                          f"size {input.shape}. This will likely lead to incorrect results due to "
+                          "broadcasting. Please ensure they have the same size.", UserWarning,
+                          stacklevel=3)
     return t
 
 
@@ -373,7 +392,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """
     _check_reduction(reduction, "mse_loss")
     x = as_tensor(input)
-    d = x - _target_like(target, x, "mse_loss")
+    d = x - _target_like(target, x, "mse_loss", same_size="warn")
     return _reduce(d * d, reduction)
 
 
@@ -387,7 +406,7 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """
     _check_reduction(reduction, "l1_loss")
     x = as_tensor(input)
-    return _reduce((x - _target_like(target, x, "l1_loss")).abs(), reduction)
+    return _reduce((x - _target_like(target, x, "l1_loss", same_size="warn")).abs(), reduction)
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -402,7 +421,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     x = as_tensor(input)
-    d = x - _target_like(target, x, "huber_loss")
+    d = x - _target_like(target, x, "huber_loss", same_size="warn")
     a = d.abs()
     loss = ag.where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
     return _reduce(loss, reduction)
@@ -417,8 +436,10 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     Tensor(2.5)
     """
     _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     x = as_tensor(input)
-    d = x - _target_like(target, x, "smooth_l1_loss")
+    d = x - _target_like(target, x, "smooth_l1_loss", same_size="warn")
     a = d.abs()
     if beta == 0:
         return _reduce(a, reduction)
@@ -493,13 +514,19 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
         x = x.reshape(1, -1)
         tdata = np.asarray(tdata)[None]
     C = x.shape[1]
-    if tdata.dtype.kind == "f":  # class probabilities
-        t = _target_like(target, x if not unbatched else x, "cross_entropy")
-        if unbatched:
-            t = t.reshape(1, -1)
-        if t.shape != x.shape:
+    if tdata.dtype.kind == "f":  # class probabilities, which must have the input's shape
+        if tdata.shape != x.shape:
+            shape = tdata.shape[1:] if unbatched else tdata.shape
+            in_shape = x.shape[1:] if unbatched else x.shape
+            if tdata.shape == (x.shape[0],) + x.shape[2:]:
+                raise TypeError(
+                    f"cross_entropy: class-index targets must be integers, got a float target of "
+                    f"shape {shape} for input of shape {in_shape}; use target.astype(np.int64), "
+                    f"or pass class probabilities of the input's shape {in_shape}")
             raise ValueError(f"cross_entropy: probability targets must have the input's shape "
-                             f"{x.shape}, got {t.shape}")
+                             f"{in_shape}, got target of shape {shape}")
+        t = as_tensor(target)
+        t = _target_like(t.reshape(x.shape) if unbatched else t, x, "cross_entropy")
         if label_smoothing > 0:
             t = t * (1.0 - label_smoothing) + label_smoothing / C
         logp = ag.log_softmax(x, axis=1)
@@ -568,16 +595,18 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     Tensor(0.34657359)
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    fn = "binary_cross_entropy_with_logits"
     x = as_tensor(input)
-    t = _target_like(target, x, "binary_cross_entropy_with_logits")
+    t = _target_like(target, x, fn, same_size="raise")
+    pw = None if pos_weight is None else _target_like(pos_weight, x, fn, "pos_weight")
+    w = None if weight is None else _target_like(weight, x, fn, "weight")
     sp = ag.softplus(-x)
-    if pos_weight is not None:
-        pw = _target_like(pos_weight, x, "binary_cross_entropy_with_logits")
+    if pw is not None:
         loss = (1.0 - t) * x + (1.0 + (pw - 1.0) * t) * sp
     else:
         loss = (1.0 - t) * x + sp
-    if weight is not None:
-        loss = loss * _target_like(weight, x, "binary_cross_entropy_with_logits")
+    if w is not None:
+        loss = loss * w
     return _reduce(loss, reduction)
 
 
@@ -593,10 +622,17 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction:
     """
     _check_reduction(reduction, "binary_cross_entropy")
     x = as_tensor(input)
-    t = _target_like(target, x, "binary_cross_entropy")
+    t = _target_like(target, x, "binary_cross_entropy", same_size="raise")
+    w = None if weight is None else _target_like(weight, x, "binary_cross_entropy", "weight")
+    for what, v in (("input", x.data), ("target", t.data)):
+        if not ((v >= 0) & (v <= 1)).all():  # NaN fails too
+            fix = ("apply sigmoid first, or use binary_cross_entropy_with_logits on logits"
+                   if what == "input" else "targets are probabilities of the positive class")
+            raise ValueError(f"binary_cross_entropy: all elements of {what} should be between 0 "
+                             f"and 1, got values from {np.min(v)} to {np.max(v)}; {fix}")
     log_p = ag.maximum(x.log(), -100.0)
     log_1p = ag.maximum((1.0 - x).log(), -100.0)
     loss = -(t * log_p + (1.0 - t) * log_1p)
-    if weight is not None:
-        loss = loss * _target_like(weight, x, "binary_cross_entropy")
+    if w is not None:
+        loss = loss * w
     return _reduce(loss, reduction)

@@ -584,6 +584,12 @@ class Sequential(Module):
                 self.add_module(name, m)
         else:
             for i, m in enumerate(modules):
+                if not isinstance(m, Module):
+                    fix = (": pass the modules as separate arguments, nn.Sequential(*modules)"
+                           if isinstance(m, (list, tuple)) else "")
+                    raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, not a "
+                                    f"Module subclass{fix}")
+            for i, m in enumerate(modules):
                 self.add_module(str(i), m)
 
     def forward(self, x: Any) -> Any:
