@@ -697,7 +697,7 @@ def test_clip_grad_norm_with_nonfinite_gradients_matches_torch(bad):
     p = param(2)
     p.grad = np.array([bad, 1.0])
     total = nn.utils.clip_grad_norm_([p], 1.0)
-    q = tparam(torch, 2)
+    q = torch.nn.Parameter(torch.ones(2, dtype=torch.float64))
     q.grad = torch.tensor([bad, 1.0], dtype=torch.float64)
     expected = torch.nn.utils.clip_grad_norm_([q], 1.0)
     np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
