@@ -35,6 +35,18 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     (2, 4)
     """
     input = as_tensor(input)
+    w_shape = tuple(getattr(weight, "shape", ()))
+    if len(w_shape) != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                         f"{w_shape}")
+    if input.ndim < 1 or input.shape[-1] != w_shape[1]:
+        raise ValueError(f"linear: input of shape {input.shape} must have {w_shape[1]} features "
+                         f"on its last axis for a weight of shape {w_shape} (out_features, "
+                         "in_features); reshape the input, or build the layer with in_features="
+                         f"{input.shape[-1] if input.ndim else 1}")
+    if bias is not None and tuple(getattr(bias, "shape", ())) != (w_shape[0],):
+        raise ValueError(f"linear: bias must have shape ({w_shape[0]},), one per output feature, "
+                         f"got {getattr(bias, 'shape', bias)}")
     if bias is None:
         return _ops.Linear.apply(input, weight)
     return _ops.Linear.apply(input, weight, bias)

@@ -32,7 +32,13 @@ def accuracy(output: Any, target: Any) -> float:
     if out.ndim >= 2 and out.shape[1] > 1:
         pred = out.argmax(axis=1)
     else:
+        if out.size != tgt.size:
+            raise ValueError(f"accuracy: output of shape {out.shape} and target of shape "
+                             f"{tgt.shape} hold different numbers of samples")
         pred = (out.reshape(tgt.shape) > 0).astype(tgt.dtype)
+    if pred.shape != tgt.shape:
+        raise ValueError(f"accuracy: predictions of shape {pred.shape} (argmax over axis 1 of the "
+                         f"output of shape {out.shape}) do not match target of shape {tgt.shape}")
     return float(np.mean(pred == tgt))
 
 

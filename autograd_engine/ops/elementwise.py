@@ -747,7 +747,12 @@ def clip(x: TensorLike, a_min: Any = None, a_max: Any = None) -> Tensor:
     >>> ag.clip(ag.Tensor([-2.0, 0.5, 2.0]), -1.0, 1.0)
     Tensor([-1. ,  0.5,  1. ])
     """
-    return Clip.apply(x, a_min=data_of(a_min), a_max=data_of(a_max))
+    a_min, a_max = data_of(a_min), data_of(a_max)
+    for name, bound in (("a_min", a_min), ("a_max", a_max)):
+        if bound is not None and np.asarray(bound).dtype.kind not in "biuf":
+            raise TypeError(f"clip: {name} must be a number, an array of numbers or None, got "
+                            f"{bound!r}")
+    return Clip.apply(x, a_min=a_min, a_max=a_max)
 
 
 # ----- dtype conversion and comparisons (no gradient) --------------------------------------------

@@ -109,6 +109,8 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)):
+            raise TypeError(f"ExponentialLR: gamma must be a number, got {gamma!r}")
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
