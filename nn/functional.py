@@ -474,6 +474,8 @@ def _class_targets(input: Tensor, target: Any, fn: str) -> tuple[np.ndarray, int
 def _class_weights(q: np.ndarray, t: np.ndarray, weight: Any, ignore_index: int, C: int, fn: str
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Per-element target weights and validity; fills nothing, returns (t_safe, w_t, w)."""
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"{fn}: ignore_index must be an int (a class index), got {ignore_index!r}")
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= C))
     if bad.any():

@@ -429,6 +429,8 @@ class Module:
         >>> any(p.requires_grad for p in nn.Linear(2, 2).requires_grad_(False).parameters())
         False
         """
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad_: requires_grad must be a bool, got {requires_grad!r}")
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self

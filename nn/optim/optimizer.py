@@ -72,6 +72,9 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"param group must be a dict, got {type(param_group).__name__}")
         group = dict(param_group)
+        if "params" not in group:
+            raise KeyError(f"add_param_group: a parameter group must have a 'params' entry (the "
+                           f"tensors to optimize), got keys {sorted(group)}")
         params = group["params"]
         params = [params] if isinstance(params, ag.Tensor) else list(params)
         for p in params:
