@@ -7,6 +7,7 @@ backward runs it on NumPy arrays, ``create_graph`` on Tensors (differentiable ag
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,17 @@ def as_tensor(x: Any, dtype: Any = None) -> ag.Tensor:
             return x.astype(dtype)
         return x
     return ag.Tensor(np.asarray(x), dtype=dtype)
+
+
+def check_number(fn: str, name: str, value: Any) -> Any:
+    """``value`` if it is a real number (not a bool), else a TypeError naming ``fn`` and ``name``.
+
+    >>> check_number("uniform_", "a", 0.5)
+    0.5
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{fn}: {name} must be a number, got {value!r}")
+    return value
 
 
 def cast_input(x: Any, dtype: np.dtype) -> ag.Tensor:

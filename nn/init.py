@@ -16,13 +16,14 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from typing import Any
 
 import numpy as np
 
 import autograd_engine as ag
+
+from ._ops import check_number as _number
 
 __all__ = [
     "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
@@ -93,12 +94,6 @@ def _fan(tensor: Any, mode: str, fn: str) -> int:
         raise ValueError(f"{fn}: mode {mode!r} not supported, use 'fan_in' or 'fan_out'")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, fn)
     return fan_in if mode == "fan_in" else fan_out
-
-
-def _number(fn: str, name: str, value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{fn}: {name} must be a number, got {value!r}")
-    return value
 
 
 def _fill(tensor: Any, values: np.ndarray) -> Any:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 import autograd_engine as ag
+
+from ._ops import check_number as _number
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -18,12 +19,6 @@ def _grads(parameters: Any) -> list[np.ndarray]:
     if isinstance(parameters, ag.Tensor):
         parameters = [parameters]
     return [p.grad.data for p in parameters if p.grad is not None]
-
-
-def _number(fn: str, name: str, value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{fn}: {name} must be a number, got {value!r}")
-    return value
 
 
 def clip_grad_norm_(parameters: Iterable | ag.Tensor, max_norm: float, norm_type: float = 2.0,
