@@ -72,6 +72,25 @@ def _shape(shape: tuple, fn: str) -> tuple[int, ...]:
     return _dims(fn, shape)
 
 
+def _dtype(fn: str, dtype: Any, default: Any = DEFAULT_DTYPE) -> Any:
+    """``dtype`` as a NumPy dtype (``default`` when None), or a TypeError naming ``fn``."""
+    if dtype is None:
+        return default
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{fn}: dtype {dtype!r} is not a NumPy dtype; use e.g. np.float32, "
+                        "'float64' or np.int64") from None
+
+
+def _like(fn: str, t: Any) -> np.ndarray:
+    a = t.data if isinstance(t, Tensor) else np.asarray(t)
+    if a.dtype.kind not in "biufc":
+        raise TypeError(f"{fn}: expected a Tensor or a numeric array, got {type(t).__name__} "
+                        f"of dtype {a.dtype}")
+    return a
+
+
 def _number(fn: str, name: str, value: Any) -> Any:
     if isinstance(value, (numbers.Number, np.number, np.bool_)):
         return value
@@ -104,7 +123,7 @@ def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str
     >>> ag.zeros(2)
     Tensor([0., 0.])
     """
-    return _leaf(np.zeros(_shape(shape, "zeros"), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(np.zeros(_shape(shape, "zeros"), dtype=_dtype("zeros", dtype)), requires_grad, name)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -114,7 +133,7 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     >>> ag.ones(2)
     Tensor([1., 1.])
     """
-    return _leaf(np.ones(_shape(shape, "ones"), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(np.ones(_shape(shape, "ones"), dtype=_dtype("ones", dtype)), requires_grad, name)
 
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False,
@@ -128,7 +147,7 @@ def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool =
     shape = _dims("full", shape)
     if np.asarray(fill_value).dtype.kind not in "biufc":
         raise TypeError(f"full: fill_value must be a number, got {fill_value!r}")
-    return _leaf(np.full(shape, fill_value, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(np.full(shape, fill_value, dtype=_dtype("full", dtype)), requires_grad, name)
 
 
 def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -138,7 +157,8 @@ def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str
     >>> ag.zeros_like(ag.Tensor([1.0, 2.0]))
     Tensor([0., 0.])
     """
-    return _leaf(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad, name)
+    return _leaf(np.zeros_like(_like("zeros_like", t), dtype=_dtype("zeros_like", dtype, None)),
+                 requires_grad, name)
 
 
 def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -148,7 +168,8 @@ def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     >>> ag.ones_like(ag.Tensor([1.0, 2.0]))
     Tensor([1., 1.])
     """
-    return _leaf(np.ones_like(np.asarray(t), dtype=dtype), requires_grad, name)
+    return _leaf(np.ones_like(_like("ones_like", t), dtype=_dtype("ones_like", dtype, None)),
+                 requires_grad, name)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
@@ -171,7 +192,7 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
         raise ValueError(f"arange: the step's sign does not lead from start {start} to stop "
                          f"{stop} (step {step}); use step={-step}, or swap start and stop")
     data = np.arange(start, stop, step)
-    return _leaf(data.astype(dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(data.astype(_dtype("arange", dtype)), requires_grad, name)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
@@ -185,7 +206,7 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     """
     n = _count("eye", "n", n)
     m = None if m is None else _count("eye", "m", m)
-    return _leaf(np.eye(n, m, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(np.eye(n, m, dtype=_dtype("eye", dtype)), requires_grad, name)
 
 
 def linspace(start: float, stop: float, num: int = 50, dtype: Any = None,
@@ -199,7 +220,7 @@ def linspace(start: float, stop: float, num: int = 50, dtype: Any = None,
     _number("linspace", "start", start)
     _number("linspace", "stop", stop)
     num = _count("linspace", "num", num)
-    return _leaf(np.linspace(start, stop, num, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(np.linspace(start, stop, num, dtype=_dtype("linspace", dtype)), requires_grad, name)
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
@@ -214,7 +235,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str
     'w'
     """
     g = rng or default_generator()
-    data = g.standard_normal(_shape(shape, "randn"), dtype=np.dtype(dtype or DEFAULT_DTYPE))
+    data = g.standard_normal(_shape(shape, "randn"), dtype=_dtype("randn", dtype))
     return _leaf(data, requires_grad, name)
 
 
@@ -227,7 +248,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     True
     """
     g = rng or default_generator()
-    return _leaf(g.random(_shape(shape, "rand"), dtype=np.dtype(dtype or DEFAULT_DTYPE)), requires_grad, name)
+    return _leaf(g.random(_shape(shape, "rand"), dtype=_dtype("rand", dtype)), requires_grad, name)
 
 
 def randint(low: int, high: int | None = None, size: Any = None,

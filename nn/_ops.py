@@ -15,8 +15,9 @@ import numpy as np
 import autograd_engine as ag
 
 
-def as_tensor(x: Any, dtype: Any = None) -> ag.Tensor:
-    """``x`` as a Tensor of ``dtype`` (differentiably cast if it already is a Tensor).
+def as_tensor(x: Any, dtype: Any = None, fn: str | None = None) -> ag.Tensor:
+    """``x`` as a Tensor of ``dtype`` (differentiably cast if it already is a Tensor); ``fn``
+    names the calling function in the error for something that is not numeric.
 
     >>> import numpy as np
     >>> from nn.functional import as_tensor
@@ -27,7 +28,12 @@ def as_tensor(x: Any, dtype: Any = None) -> ag.Tensor:
         if dtype is not None and x.dtype != dtype:
             return x.astype(dtype)
         return x
-    return ag.Tensor(np.asarray(x), dtype=dtype)
+    try:
+        return ag.Tensor(np.asarray(x), dtype=dtype)
+    except TypeError as exc:
+        if fn is None:
+            raise
+        raise TypeError(f"{fn}: input must be a Tensor or numeric array: {exc}") from None
 
 
 def check_number(fn: str, name: str, value: Any) -> Any:

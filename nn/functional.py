@@ -34,7 +34,7 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> F.linear(ag.ones(2, 3), ag.ones(4, 3), ag.zeros(4)).shape
     (2, 4)
     """
-    input = as_tensor(input)
+    input = as_tensor(input, fn="linear")
     w_shape = tuple(getattr(weight, "shape", ()))
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
@@ -60,7 +60,7 @@ def relu(input: Any) -> Tensor:
     >>> F.relu(ag.Tensor([-1.0, 2.0]))
     Tensor([0., 2.])
     """
-    return ag.relu(as_tensor(input))
+    return ag.relu(as_tensor(input, fn="relu"))
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
@@ -71,7 +71,7 @@ def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
     >>> F.leaky_relu(ag.Tensor([-1.0, 2.0]), 0.1)
     Tensor([-0.1,  2. ])
     """
-    return ag.leaky_relu(as_tensor(input), negative_slope)
+    return ag.leaky_relu(as_tensor(input, fn="leaky_relu"), negative_slope)
 
 
 def tanh(input: Any) -> Tensor:
@@ -82,7 +82,7 @@ def tanh(input: Any) -> Tensor:
     >>> F.tanh(ag.Tensor([0.0]))
     Tensor([0.])
     """
-    return ag.tanh(as_tensor(input))
+    return ag.tanh(as_tensor(input, fn="tanh"))
 
 
 def sigmoid(input: Any) -> Tensor:
@@ -93,7 +93,7 @@ def sigmoid(input: Any) -> Tensor:
     >>> F.sigmoid(ag.Tensor([0.0]))
     Tensor([0.5])
     """
-    return ag.sigmoid(as_tensor(input))
+    return ag.sigmoid(as_tensor(input, fn="sigmoid"))
 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:
@@ -104,7 +104,7 @@ def gelu(input: Any, approximate: str = "none") -> Tensor:
     >>> F.gelu(ag.Tensor([0.0]))
     Tensor([0.])
     """
-    return ag.gelu(as_tensor(input), approximate=approximate)
+    return ag.gelu(as_tensor(input, fn="gelu"), approximate=approximate)
 
 
 def silu(input: Any) -> Tensor:
@@ -115,7 +115,7 @@ def silu(input: Any) -> Tensor:
     >>> F.silu(ag.Tensor([0.0]))
     Tensor([0.])
     """
-    return ag.silu(as_tensor(input))
+    return ag.silu(as_tensor(input, fn="silu"))
 
 
 def softplus(input: Any) -> Tensor:
@@ -126,7 +126,7 @@ def softplus(input: Any) -> Tensor:
     >>> F.softplus(ag.Tensor([0.0]))
     Tensor([0.69314718])
     """
-    return ag.softplus(as_tensor(input))
+    return ag.softplus(as_tensor(input, fn="softplus"))
 
 
 def elu(input: Any, alpha: float = 1.0) -> Tensor:
@@ -137,7 +137,7 @@ def elu(input: Any, alpha: float = 1.0) -> Tensor:
     >>> F.elu(ag.Tensor([0.0, 1.0]))
     Tensor([0., 1.])
     """
-    return ag.elu(as_tensor(input), alpha)
+    return ag.elu(as_tensor(input, fn="elu"), alpha)
 
 
 def softmax(input: Any, dim: int = -1) -> Tensor:
@@ -148,7 +148,7 @@ def softmax(input: Any, dim: int = -1) -> Tensor:
     >>> F.softmax(ag.Tensor([[0.0, 0.0]]), dim=1)
     Tensor([[0.5, 0.5]])
     """
-    return ag.softmax(as_tensor(input), axis=dim)
+    return ag.softmax(as_tensor(input, fn="softmax"), axis=dim)
 
 
 def log_softmax(input: Any, dim: int = -1) -> Tensor:
@@ -159,7 +159,7 @@ def log_softmax(input: Any, dim: int = -1) -> Tensor:
     >>> F.log_softmax(ag.Tensor([0.0, 0.0])).exp()
     Tensor([0.5, 0.5])
     """
-    return ag.log_softmax(as_tensor(input), axis=dim)
+    return ag.log_softmax(as_tensor(input, fn="log_softmax"), axis=dim)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
@@ -193,7 +193,7 @@ def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any =
     >>> F.conv2d(ag.ones(1, 1, 4, 4), ag.ones(2, 1, 3, 3), padding=1).shape
     (1, 2, 4, 4)
     """
-    return ag.conv2d(as_tensor(input), weight, bias, stride=stride, padding=padding,
+    return ag.conv2d(as_tensor(input, fn="conv2d"), weight, bias, stride=stride, padding=padding,
                      dilation=dilation, groups=groups)
 
 
@@ -205,7 +205,7 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     >>> F.max_pool2d(ag.ones(1, 1, 4, 4), 2).shape
     (1, 1, 2, 2)
     """
-    return ag.max_pool2d(as_tensor(input), kernel_size, stride=stride, padding=padding)
+    return ag.max_pool2d(as_tensor(input, fn="max_pool2d"), kernel_size, stride=stride, padding=padding)
 
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
@@ -217,7 +217,7 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     Tensor([[[[1., 1.],
               [1., 1.]]]])
     """
-    return ag.avg_pool2d(as_tensor(input), kernel_size, stride=stride, padding=padding)
+    return ag.avg_pool2d(as_tensor(input, fn="avg_pool2d"), kernel_size, stride=stride, padding=padding)
 
 
 def dropout(input: Any, p: float = 0.5, training: bool = True, rng: np.random.Generator | None = None
@@ -232,7 +232,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, rng: np.random.Ge
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
-    input = as_tensor(input)
+    input = as_tensor(input, fn="dropout")
     if not training or p == 0.0:
         return input
     return ag.dropout(input, p=p, training=True, rng=rng if rng is not None else ag.default_generator())
@@ -258,7 +258,7 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     Tensor([[-0.999995],
             [ 0.999995]])
     """
-    x = as_tensor(input)
+    x = as_tensor(input, fn="batch_norm")
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {x.shape}")
     axes = (0,) + tuple(range(2, x.ndim))
@@ -304,7 +304,7 @@ def layer_norm(input: Any, normalized_shape: Sequence[int] | int, weight: Tensor
     >>> F.layer_norm(ag.Tensor([[1.0, 3.0]]), (2,))
     Tensor([[-0.999995,  0.999995]])
     """
-    x = as_tensor(input)
+    x = as_tensor(input, fn="layer_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if x.shape[x.ndim - len(shape):] != shape:
         raise ValueError(f"layer_norm: input shape {x.shape} does not end with normalized_shape "
@@ -403,7 +403,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     Tensor(2.)
     """
     _check_reduction(reduction, "mse_loss")
-    x = as_tensor(input)
+    x = as_tensor(input, fn="mse_loss")
     d = x - _target_like(target, x, "mse_loss", same_size="warn")
     return _reduce(d * d, reduction)
 
@@ -417,7 +417,7 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     Tensor(1.)
     """
     _check_reduction(reduction, "l1_loss")
-    x = as_tensor(input)
+    x = as_tensor(input, fn="l1_loss")
     return _reduce((x - _target_like(target, x, "l1_loss", same_size="warn")).abs(), reduction)
 
 
@@ -432,7 +432,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     _check_reduction(reduction, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    x = as_tensor(input)
+    x = as_tensor(input, fn="huber_loss")
     d = x - _target_like(target, x, "huber_loss", same_size="warn")
     a = d.abs()
     loss = ag.where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
@@ -450,7 +450,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    x = as_tensor(input)
+    x = as_tensor(input, fn="smooth_l1_loss")
     d = x - _target_like(target, x, "smooth_l1_loss", same_size="warn")
     a = d.abs()
     if beta == 0:
@@ -519,7 +519,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    x = as_tensor(input)
+    x = as_tensor(input, fn="cross_entropy")
     if x.dtype.kind != "f":
         raise TypeError(f"cross_entropy: logits must be floating point, got dtype {x.dtype}")
     tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
@@ -577,7 +577,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     Tensor(0.75)
     """
     _check_reduction(reduction, "nll_loss")
-    x = as_tensor(input)
+    x = as_tensor(input, fn="nll_loss")
     tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
     unbatched = x.ndim == 1
     if unbatched:
@@ -610,7 +610,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     fn = "binary_cross_entropy_with_logits"
-    x = as_tensor(input)
+    x = as_tensor(input, fn="binary_cross_entropy_with_logits")
     t = _target_like(target, x, fn, same_size="raise")
     pw = None if pos_weight is None else _target_like(pos_weight, x, fn, "pos_weight")
     w = None if weight is None else _target_like(weight, x, fn, "weight")
@@ -635,7 +635,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction:
     Tensor(0.69314718)
     """
     _check_reduction(reduction, "binary_cross_entropy")
-    x = as_tensor(input)
+    x = as_tensor(input, fn="binary_cross_entropy")
     t = _target_like(target, x, "binary_cross_entropy", same_size="raise")
     w = None if weight is None else _target_like(weight, x, "binary_cross_entropy", "weight")
     for what, v in (("input", x.data), ("target", t.data)):
