@@ -159,8 +159,12 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
     try:
         return _fit(model, loss_fn, optimizer, train_loader, epochs, val_loader, fns, scheduler,
                     clip_grad_norm, progress)
-    except Exception:
-        snapshot.restore()
+    except Exception as exc:
+        try:
+            snapshot.restore()
+        except Exception as failed:  # say so, but report the error that stopped training
+            if hasattr(exc, "add_note"):  # Python 3.11+
+                exc.add_note(f"fit: putting the state back failed too: {failed!r}")
         raise
 
 

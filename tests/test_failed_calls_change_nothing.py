@@ -11,6 +11,7 @@ call changes nothing"); a ``KeyboardInterrupt`` (stopping by hand) keeps the tra
 from __future__ import annotations
 
 import copy
+import json
 import os
 import tempfile
 
@@ -178,6 +179,18 @@ def test_nn_load_into_a_mismatching_model_or_optimizer_changes_nothing():
         nn.load(os.path.join(d, "broken.npz"), into=model)
     with pytest.raises(ValueError, match="does not hold optimizer state"):
         nn.load(os.path.join(d, "small.npz"), into=opt)
+    assert_same(before, model, opt)
+    # an optimizer file of the right layout whose last state entry has the wrong shape
+    _, twin_opt = model_and_optimizer()
+    sd = twin_opt.state_dict()
+    sd["param_groups"][0]["lr"] = 99.0
+    sd["state"][max(sd["state"])]["exp_avg"] = np.ones(17)
+    arrays = {f"state/{i}/{k}": np.asarray(v) for i, st in sd["state"].items()
+              for k, v in st.items()}
+    np.savez(os.path.join(d, "bad_opt.npz"), __nn_format__=np.array("nn.optimizer.v1"),
+             __param_groups__=np.array(json.dumps(sd["param_groups"])), **arrays)
+    with pytest.raises(ValueError, match="does not match the optimizer.*shape"):
+        nn.load(os.path.join(d, "bad_opt.npz"), into=opt)
     assert_same(before, model, opt)
 
 
