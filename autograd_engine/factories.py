@@ -92,7 +92,7 @@ def _like(fn: str, t: Any) -> np.ndarray:
 
 
 def _number(fn: str, name: str, value: Any) -> Any:
-    if isinstance(value, (numbers.Number, np.number, np.bool_)):
+    if isinstance(value, (numbers.Real, np.integer, np.floating, np.bool_)):
         return value
     raise TypeError(f"{fn}: {name} must be a number, got {value!r} ({type(value).__name__})")
 
@@ -260,8 +260,9 @@ def randint(low: int, high: int | None = None, size: Any = None,
     dtype('int64')
     """
     lo, hi = (0, low) if high is None else (low, high)
-    _number("randint", "low", lo)
-    _number("randint", "high", hi)
+    for arg, v in (("low", lo), ("high", hi)):
+        if not _is_int(v):
+            raise TypeError(f"randint: {arg} must be an int, got {v!r} ({type(v).__name__})")
     if not lo < hi:
         raise ValueError(f"randint: low must be less than high, got low={lo} >= high={hi}")
     if size is not None:

@@ -119,6 +119,10 @@ CASES: list[Case] = [
          ("randint", "low", "high"), lambda torch: torch.randint(5, 0, (3,)), RuntimeError),
     Case("randint-negative-size", lambda: ag.randint(0, 3, (-1,)), ValueError,
          ("randint", "size", "negative"), lambda torch: torch.randint(0, 3, (-1,)), RuntimeError),
+    Case("randint-float-high", lambda: ag.randint(0, 2.5, (2,)), TypeError,
+         ("randint", "high", "int"), lambda torch: torch.randint(0, 2.5, (2,)), TypeError),
+    Case("arange-complex", lambda: ag.arange(1j), TypeError, ("arange", "start", "number"),
+         lambda torch: torch.arange(1j), RuntimeError),
     Case("manual-seed-str", lambda: ag.manual_seed("a"), TypeError, ("manual_seed", "seed", "int"),
          lambda torch: torch.manual_seed("a"), ValueError),
     # ----- engine ops -----------------------------------------------------------------------------
