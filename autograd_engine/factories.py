@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -20,7 +22,9 @@ def manual_seed(seed: int) -> None:
     True
     """
     global _rng
-    _rng = np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"manual_seed: seed must be an int, got {seed!r} ({type(seed).__name__})")
+    _rng = np.random.default_rng(int(seed) % 2**64)  # negative seeds wrap, as in PyTorch
 
 
 def default_generator() -> np.random.Generator:
@@ -36,10 +40,61 @@ def default_generator() -> np.random.Generator:
     return _rng
 
 
-def _shape(shape: tuple) -> tuple[int, ...]:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        return tuple(shape[0])
-    return tuple(int(s) for s in shape)
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _count(fn: str, name: str, value: Any) -> int:
+    """A non-negative int argument (a size or a count), or a TypeError/ValueError naming it."""
+    if not _is_int(value):
+        raise TypeError(f"{fn}: {name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{fn}: {name} must be non-negative, got {value}")
+    return int(value)
+
+
+def _dims(fn: str, shape: Any, name: str = "shape") -> tuple[int, ...]:
+    """``shape`` as a tuple of non-negative ints: an int, or a tuple/list of ints."""
+    dims = (shape,) if _is_int(shape) else shape
+    if not isinstance(dims, (tuple, list)) or not all(_is_int(d) for d in dims):
+        raise TypeError(f"{fn}: {name} must be ints, as {fn}(2, 3) or {fn}((2, 3)), got "
+                        f"{shape!r}")
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{fn}: {name} {tuple(dims)} has a negative dimension; sizes must be "
+                         "non-negative")
+    return tuple(int(d) for d in dims)
+
+
+def _shape(shape: tuple, fn: str) -> tuple[int, ...]:
+    """The ``*shape`` of ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    if len(shape) == 1 and not _is_int(shape[0]):
+        return _dims(fn, shape[0])
+    return _dims(fn, shape)
+
+
+def _dtype(fn: str, dtype: Any, default: Any = DEFAULT_DTYPE) -> Any:
+    """``dtype`` as a NumPy dtype (``default`` when None), or a TypeError naming ``fn``."""
+    if dtype is None:
+        return default
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{fn}: dtype {dtype!r} is not a NumPy dtype; use e.g. np.float32, "
+                        "'float64' or np.int64") from None
+
+
+def _like(fn: str, t: Any) -> np.ndarray:
+    a = t.data if isinstance(t, Tensor) else np.asarray(t)
+    if a.dtype.kind not in "biufc":
+        raise TypeError(f"{fn}: expected a Tensor or a numeric array, got {type(t).__name__} "
+                        f"of dtype {a.dtype}")
+    return a
+
+
+def _number(fn: str, name: str, value: Any) -> Any:
+    if isinstance(value, (numbers.Real, np.integer, np.floating, np.bool_)):
+        return value
+    raise TypeError(f"{fn}: {name} must be a number, got {value!r} ({type(value).__name__})")
 
 
 def _leaf(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
@@ -68,7 +123,7 @@ def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str
     >>> ag.zeros(2)
     Tensor([0., 0.])
     """
-    return _leaf(np.zeros(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(np.zeros(_shape(shape, "zeros"), dtype=_dtype("zeros", dtype)), requires_grad, name)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -78,7 +133,7 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     >>> ag.ones(2)
     Tensor([1., 1.])
     """
-    return _leaf(np.ones(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    return _leaf(np.ones(_shape(shape, "ones"), dtype=_dtype("ones", dtype)), requires_grad, name)
 
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False,
@@ -89,8 +144,10 @@ def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool =
     >>> ag.full((2,), 7.0)
     Tensor([7., 7.])
     """
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return _leaf(np.full(shape, fill_value, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    shape = _dims("full", shape)
+    if np.asarray(fill_value).dtype.kind not in "biufc":
+        raise TypeError(f"full: fill_value must be a number, got {fill_value!r}")
+    return _leaf(np.full(shape, fill_value, dtype=_dtype("full", dtype)), requires_grad, name)
 
 
 def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -100,7 +157,8 @@ def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str
     >>> ag.zeros_like(ag.Tensor([1.0, 2.0]))
     Tensor([0., 0.])
     """
-    return _leaf(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad, name)
+    return _leaf(np.zeros_like(_like("zeros_like", t), dtype=_dtype("zeros_like", dtype, None)),
+                 requires_grad, name)
 
 
 def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -110,7 +168,8 @@ def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     >>> ag.ones_like(ag.Tensor([1.0, 2.0]))
     Tensor([1., 1.])
     """
-    return _leaf(np.ones_like(np.asarray(t), dtype=dtype), requires_grad, name)
+    return _leaf(np.ones_like(_like("ones_like", t), dtype=_dtype("ones_like", dtype, None)),
+                 requires_grad, name)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
@@ -121,8 +180,19 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     >>> ag.arange(3)
     Tensor([0., 1., 2.])
     """
-    data = np.arange(start, stop, step) if stop is not None else np.arange(start)
-    return _leaf(data.astype(dtype or DEFAULT_DTYPE), requires_grad, name)
+    _number("arange", "start", start)
+    if stop is None:
+        start, stop = 0, start
+    for arg, v in (("start", start), ("stop", stop), ("step", step)):
+        if not math.isfinite(_number("arange", arg, v)):
+            raise ValueError(f"arange: {arg} must be finite, got {v}")
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if (stop - start) * step < 0:
+        raise ValueError(f"arange: the step's sign does not lead from start {start} to stop "
+                         f"{stop} (step {step}); use step={-step}, or swap start and stop")
+    data = np.arange(start, stop, step)
+    return _leaf(data.astype(_dtype("arange", dtype)), requires_grad, name)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
@@ -134,7 +204,9 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     Tensor([[1., 0.],
             [0., 1.]])
     """
-    return _leaf(np.eye(n, m, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    n = _count("eye", "n", n)
+    m = None if m is None else _count("eye", "m", m)
+    return _leaf(np.eye(n, m, dtype=_dtype("eye", dtype)), requires_grad, name)
 
 
 def linspace(start: float, stop: float, num: int = 50, dtype: Any = None,
@@ -145,7 +217,10 @@ def linspace(start: float, stop: float, num: int = 50, dtype: Any = None,
     >>> ag.linspace(0, 1, 3)
     Tensor([0. , 0.5, 1. ])
     """
-    return _leaf(np.linspace(start, stop, num, dtype=dtype or DEFAULT_DTYPE), requires_grad, name)
+    _number("linspace", "start", start)
+    _number("linspace", "stop", stop)
+    num = _count("linspace", "num", num)
+    return _leaf(np.linspace(start, stop, num, dtype=_dtype("linspace", dtype)), requires_grad, name)
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
@@ -160,7 +235,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str
     'w'
     """
     g = rng or default_generator()
-    data = g.standard_normal(_shape(shape), dtype=np.dtype(dtype or DEFAULT_DTYPE))
+    data = g.standard_normal(_shape(shape, "randn"), dtype=_dtype("randn", dtype))
     return _leaf(data, requires_grad, name)
 
 
@@ -173,7 +248,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     True
     """
     g = rng or default_generator()
-    return _leaf(g.random(_shape(shape), dtype=np.dtype(dtype or DEFAULT_DTYPE)), requires_grad, name)
+    return _leaf(g.random(_shape(shape, "rand"), dtype=_dtype("rand", dtype)), requires_grad, name)
 
 
 def randint(low: int, high: int | None = None, size: Any = None,
@@ -184,5 +259,13 @@ def randint(low: int, high: int | None = None, size: Any = None,
     >>> ag.randint(0, 3, (5,)).dtype
     dtype('int64')
     """
+    lo, hi = (0, low) if high is None else (low, high)
+    for arg, v in (("low", lo), ("high", hi)):
+        if not _is_int(v):
+            raise TypeError(f"randint: {arg} must be an int, got {v!r} ({type(v).__name__})")
+    if not lo < hi:
+        raise ValueError(f"randint: low must be less than high, got low={lo} >= high={hi}")
+    if size is not None:
+        size = _dims("randint", size, "size")
     g = rng or default_generator()
     return Tensor._make(np.asarray(g.integers(low, high, size=size)))

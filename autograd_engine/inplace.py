@@ -284,7 +284,9 @@ def _binary_inplace(symbol: str, ufunc: np.ufunc, op_name: str, dunder: str) -> 
                 "v to get a new tensor"
             )
         if recorded:
-            _write_recorded(self, lambda old: fn(old, old if other is self else other), op)
+            # (x *= x: the op saves x itself as its second operand, so, as in PyTorch, its
+            # backward refuses the memory written here)
+            _write_recorded(self, lambda old: fn(old, other), op)
             return self
         arr = _target(self, op)
         try:

@@ -7,6 +7,7 @@ backward runs it on NumPy arrays, ``create_graph`` on Tensors (differentiable ag
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,9 @@ import numpy as np
 import autograd_engine as ag
 
 
-def as_tensor(x: Any, dtype: Any = None) -> ag.Tensor:
-    """``x`` as a Tensor of ``dtype`` (differentiably cast if it already is a Tensor).
+def as_tensor(x: Any, dtype: Any = None, fn: str | None = None) -> ag.Tensor:
+    """``x`` as a Tensor of ``dtype`` (differentiably cast if it already is a Tensor); ``fn``
+    names the calling function in the error for something that is not numeric.
 
     >>> import numpy as np
     >>> from nn.functional import as_tensor
@@ -26,7 +28,23 @@ def as_tensor(x: Any, dtype: Any = None) -> ag.Tensor:
         if dtype is not None and x.dtype != dtype:
             return x.astype(dtype)
         return x
-    return ag.Tensor(np.asarray(x), dtype=dtype)
+    try:
+        return ag.Tensor(np.asarray(x), dtype=dtype)
+    except TypeError as exc:
+        if fn is None:
+            raise
+        raise TypeError(f"{fn}: input must be a Tensor or numeric array: {exc}") from None
+
+
+def check_number(fn: str, name: str, value: Any) -> Any:
+    """``value`` if it is a real number (not a bool), else a TypeError naming ``fn`` and ``name``.
+
+    >>> check_number("uniform_", "a", 0.5)
+    0.5
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{fn}: {name} must be a number, got {value!r}")
+    return value
 
 
 def cast_input(x: Any, dtype: np.dtype) -> ag.Tensor:

@@ -51,9 +51,12 @@ class DataLoader:
             arrs.append(a)
         n = len(arrs[0])
         if any(len(a) != n for a in arrs):
-            raise ValueError(f"DataLoader: arrays differ in length: {[len(a) for a in arrs]}")
-        if int(batch_size) < 1:
-            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+            raise ValueError(f"DataLoader: arrays differ in length (axis 0): "
+                             f"{[len(a) for a in arrs]}; pass one entry per sample in each")
+        if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                or batch_size < 1):
+            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size!r}")
         self.arrays, self.batch_size = arrs, int(batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last
         self._rng = np.random.default_rng(seed) if seed is not None else None

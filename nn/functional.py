@@ -8,6 +8,7 @@ a float32 model stays float32 even when the targets are float64 arrays.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,7 +34,19 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> F.linear(ag.ones(2, 3), ag.ones(4, 3), ag.zeros(4)).shape
     (2, 4)
     """
-    input = as_tensor(input)
+    input = as_tensor(input, fn="linear")
+    w_shape = tuple(getattr(weight, "shape", ()))
+    if len(w_shape) != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                         f"{w_shape}")
+    if input.ndim < 1 or input.shape[-1] != w_shape[1]:
+        raise ValueError(f"linear: input of shape {input.shape} must have {w_shape[1]} features "
+                         f"on its last axis for a weight of shape {w_shape} (out_features, "
+                         "in_features); reshape the input, or build the layer with in_features="
+                         f"{input.shape[-1] if input.ndim else 1}")
+    if bias is not None and tuple(getattr(bias, "shape", ())) != (w_shape[0],):
+        raise ValueError(f"linear: bias must have shape ({w_shape[0]},), one per output feature, "
+                         f"got {getattr(bias, 'shape', bias)}")
     if bias is None:
         return _ops.Linear.apply(input, weight)
     return _ops.Linear.apply(input, weight, bias)
@@ -47,7 +60,7 @@ def relu(input: Any) -> Tensor:
     >>> F.relu(ag.Tensor([-1.0, 2.0]))
     Tensor([0., 2.])
     """
-    return ag.relu(as_tensor(input))
+    return ag.relu(as_tensor(input, fn="relu"))
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
@@ -58,7 +71,7 @@ def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
     >>> F.leaky_relu(ag.Tensor([-1.0, 2.0]), 0.1)
     Tensor([-0.1,  2. ])
     """
-    return ag.leaky_relu(as_tensor(input), negative_slope)
+    return ag.leaky_relu(as_tensor(input, fn="leaky_relu"), negative_slope)
 
 
 def tanh(input: Any) -> Tensor:
@@ -69,7 +82,7 @@ def tanh(input: Any) -> Tensor:
     >>> F.tanh(ag.Tensor([0.0]))
     Tensor([0.])
     """
-    return ag.tanh(as_tensor(input))
+    return ag.tanh(as_tensor(input, fn="tanh"))
 
 
 def sigmoid(input: Any) -> Tensor:
@@ -80,7 +93,7 @@ def sigmoid(input: Any) -> Tensor:
     >>> F.sigmoid(ag.Tensor([0.0]))
     Tensor([0.5])
     """
-    return ag.sigmoid(as_tensor(input))
+    return ag.sigmoid(as_tensor(input, fn="sigmoid"))
 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:
@@ -91,7 +104,7 @@ def gelu(input: Any, approximate: str = "none") -> Tensor:
     >>> F.gelu(ag.Tensor([0.0]))
     Tensor([0.])
     """
-    return ag.gelu(as_tensor(input), approximate=approximate)
+    return ag.gelu(as_tensor(input, fn="gelu"), approximate=approximate)
 
 
 def silu(input: Any) -> Tensor:
@@ -102,7 +115,7 @@ def silu(input: Any) -> Tensor:
     >>> F.silu(ag.Tensor([0.0]))
     Tensor([0.])
     """
-    return ag.silu(as_tensor(input))
+    return ag.silu(as_tensor(input, fn="silu"))
 
 
 def softplus(input: Any) -> Tensor:
@@ -113,7 +126,7 @@ def softplus(input: Any) -> Tensor:
     >>> F.softplus(ag.Tensor([0.0]))
     Tensor([0.69314718])
     """
-    return ag.softplus(as_tensor(input))
+    return ag.softplus(as_tensor(input, fn="softplus"))
 
 
 def elu(input: Any, alpha: float = 1.0) -> Tensor:
@@ -124,7 +137,7 @@ def elu(input: Any, alpha: float = 1.0) -> Tensor:
     >>> F.elu(ag.Tensor([0.0, 1.0]))
     Tensor([0., 1.])
     """
-    return ag.elu(as_tensor(input), alpha)
+    return ag.elu(as_tensor(input, fn="elu"), alpha)
 
 
 def softmax(input: Any, dim: int = -1) -> Tensor:
@@ -135,7 +148,7 @@ def softmax(input: Any, dim: int = -1) -> Tensor:
     >>> F.softmax(ag.Tensor([[0.0, 0.0]]), dim=1)
     Tensor([[0.5, 0.5]])
     """
-    return ag.softmax(as_tensor(input), axis=dim)
+    return ag.softmax(as_tensor(input, fn="softmax"), axis=dim)
 
 
 def log_softmax(input: Any, dim: int = -1) -> Tensor:
@@ -146,7 +159,7 @@ def log_softmax(input: Any, dim: int = -1) -> Tensor:
     >>> F.log_softmax(ag.Tensor([0.0, 0.0])).exp()
     Tensor([0.5, 0.5])
     """
-    return ag.log_softmax(as_tensor(input), axis=dim)
+    return ag.log_softmax(as_tensor(input, fn="log_softmax"), axis=dim)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
@@ -180,7 +193,7 @@ def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any =
     >>> F.conv2d(ag.ones(1, 1, 4, 4), ag.ones(2, 1, 3, 3), padding=1).shape
     (1, 2, 4, 4)
     """
-    return ag.conv2d(as_tensor(input), weight, bias, stride=stride, padding=padding,
+    return ag.conv2d(as_tensor(input, fn="conv2d"), weight, bias, stride=stride, padding=padding,
                      dilation=dilation, groups=groups)
 
 
@@ -192,7 +205,7 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     >>> F.max_pool2d(ag.ones(1, 1, 4, 4), 2).shape
     (1, 1, 2, 2)
     """
-    return ag.max_pool2d(as_tensor(input), kernel_size, stride=stride, padding=padding)
+    return ag.max_pool2d(as_tensor(input, fn="max_pool2d"), kernel_size, stride=stride, padding=padding)
 
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
@@ -204,7 +217,7 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     Tensor([[[[1., 1.],
               [1., 1.]]]])
     """
-    return ag.avg_pool2d(as_tensor(input), kernel_size, stride=stride, padding=padding)
+    return ag.avg_pool2d(as_tensor(input, fn="avg_pool2d"), kernel_size, stride=stride, padding=padding)
 
 
 def dropout(input: Any, p: float = 0.5, training: bool = True, rng: np.random.Generator | None = None
@@ -219,7 +232,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, rng: np.random.Ge
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
-    input = as_tensor(input)
+    input = as_tensor(input, fn="dropout")
     if not training or p == 0.0:
         return input
     return ag.dropout(input, p=p, training=True, rng=rng if rng is not None else ag.default_generator())
@@ -245,7 +258,7 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     Tensor([[-0.999995],
             [ 0.999995]])
     """
-    x = as_tensor(input)
+    x = as_tensor(input, fn="batch_norm")
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {x.shape}")
     axes = (0,) + tuple(range(2, x.ndim))
@@ -294,7 +307,7 @@ def layer_norm(input: Any, normalized_shape: Sequence[int] | int, weight: Tensor
     >>> F.layer_norm(ag.Tensor([[1.0, 3.0]]), (2,))
     Tensor([[-0.999995,  0.999995]])
     """
-    x = as_tensor(input)
+    x = as_tensor(input, fn="layer_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if x.shape[x.ndim - len(shape):] != shape:
         raise ValueError(f"layer_norm: input shape {x.shape} does not end with normalized_shape "
@@ -325,9 +338,11 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}; "
                         "use .astype(np.int64)")
     n = weight.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise IndexError(f"embedding: index out of range: indices must be in [0, {n}), got "
-                         f"[{idx.min()}, {idx.max()}]")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):  # no wrapping of -1, as in PyTorch
+        bad = idx[(idx < 0) | (idx >= n)].flat[0]
+        raise IndexError(f"embedding: index {bad} is out of range: indices must be in [0, {n}) "
+                         f"for a weight of shape {weight.shape}, got values from {idx.min()} to "
+                         f"{idx.max()}")
     out = weight[idx]
     if padding_idx is not None:
         pad = padding_idx % n
@@ -353,16 +368,32 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _target_like(target: Any, input: Tensor, fn: str) -> Tensor:
+def _target_like(target: Any, input: Tensor, fn: str, what: str = "target",
+                 same_size: str = "broadcast") -> Tensor:
+    """``target`` (or ``weight``, ``pos_weight``: ``what``) as a Tensor of the input's dtype.
+
+    A shape that differs from the input's is refused if it does not broadcast with it, and
+    otherwise, as in PyTorch, warned about (``same_size="warn"``: ``(4, 1)`` against ``(4,)``
+    broadcasts to ``(4, 4)``, almost always a bug) or refused (``same_size="raise"``).
+    """
     t = as_tensor(target)
     if t.dtype != input.dtype:
         t = t.astype(input.dtype)
     if t.shape != input.shape:
+        if same_size == "raise":
+            raise ValueError(f"{fn}: {what} size {t.shape} must be the same as the input size "
+                             f"{input.shape}; reshape the {what} (e.g. {what}.reshape"
+                             f"{input.shape})")
         try:
             np.broadcast_shapes(t.shape, input.shape)
         except ValueError:
-            raise ValueError(f"{fn}: target shape {t.shape} does not broadcast with input shape "
+            raise ValueError(f"{fn}: {what} shape {t.shape} does not broadcast with input shape "
                              f"{input.shape}") from None
+        if same_size == "warn":
+            warnings.warn(f"{fn}: Using a target size {t.shape} that is different to the input "
+                          f"size {input.shape}. This will likely lead to incorrect results due to "
+                          "broadcasting. Please ensure they have the same size.", UserWarning,
+                          stacklevel=3)
     return t
 
 
@@ -375,8 +406,8 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     Tensor(2.)
     """
     _check_reduction(reduction, "mse_loss")
-    x = as_tensor(input)
-    d = x - _target_like(target, x, "mse_loss")
+    x = as_tensor(input, fn="mse_loss")
+    d = x - _target_like(target, x, "mse_loss", same_size="warn")
     return _reduce(d * d, reduction)
 
 
@@ -389,8 +420,8 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     Tensor(1.)
     """
     _check_reduction(reduction, "l1_loss")
-    x = as_tensor(input)
-    return _reduce((x - _target_like(target, x, "l1_loss")).abs(), reduction)
+    x = as_tensor(input, fn="l1_loss")
+    return _reduce((x - _target_like(target, x, "l1_loss", same_size="warn")).abs(), reduction)
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -404,8 +435,8 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     _check_reduction(reduction, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    x = as_tensor(input)
-    d = x - _target_like(target, x, "huber_loss")
+    x = as_tensor(input, fn="huber_loss")
+    d = x - _target_like(target, x, "huber_loss", same_size="warn")
     a = d.abs()
     loss = ag.where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
     return _reduce(loss, reduction)
@@ -420,8 +451,10 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     Tensor(2.5)
     """
     _check_reduction(reduction, "smooth_l1_loss")
-    x = as_tensor(input)
-    d = x - _target_like(target, x, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    x = as_tensor(input, fn="smooth_l1_loss")
+    d = x - _target_like(target, x, "smooth_l1_loss", same_size="warn")
     a = d.abs()
     if beta == 0:
         return _reduce(a, reduction)
@@ -444,6 +477,8 @@ def _class_targets(input: Tensor, target: Any, fn: str) -> tuple[np.ndarray, int
 def _class_weights(q: np.ndarray, t: np.ndarray, weight: Any, ignore_index: int, C: int, fn: str
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Per-element target weights and validity; fills nothing, returns (t_safe, w_t, w)."""
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"{fn}: ignore_index must be an int (a class index), got {ignore_index!r}")
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= C))
     if bad.any():
@@ -487,7 +522,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    x = as_tensor(input)
+    x = as_tensor(input, fn="cross_entropy")
     if x.dtype.kind != "f":
         raise TypeError(f"cross_entropy: logits must be floating point, got dtype {x.dtype}")
     tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
@@ -496,13 +531,19 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
         x = x.reshape(1, -1)
         tdata = np.asarray(tdata)[None]
     C = x.shape[1]
-    if tdata.dtype.kind == "f":  # class probabilities
-        t = _target_like(target, x if not unbatched else x, "cross_entropy")
-        if unbatched:
-            t = t.reshape(1, -1)
-        if t.shape != x.shape:
+    if tdata.dtype.kind == "f":  # class probabilities, which must have the input's shape
+        if tdata.shape != x.shape:
+            shape = tdata.shape[1:] if unbatched else tdata.shape
+            in_shape = x.shape[1:] if unbatched else x.shape
+            if tdata.shape == (x.shape[0],) + x.shape[2:]:
+                raise TypeError(
+                    f"cross_entropy: class-index targets must be integers, got a float target of "
+                    f"shape {shape} for input of shape {in_shape}; use target.astype(np.int64), "
+                    f"or pass class probabilities of the input's shape {in_shape}")
             raise ValueError(f"cross_entropy: probability targets must have the input's shape "
-                             f"{x.shape}, got {t.shape}")
+                             f"{in_shape}, got target of shape {shape}")
+        t = as_tensor(target)
+        t = _target_like(t.reshape(x.shape) if unbatched else t, x, "cross_entropy")
         if label_smoothing > 0:
             t = t * (1.0 - label_smoothing) + label_smoothing / C
         logp = ag.log_softmax(x, axis=1)
@@ -539,7 +580,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     Tensor(0.75)
     """
     _check_reduction(reduction, "nll_loss")
-    x = as_tensor(input)
+    x = as_tensor(input, fn="nll_loss")
     tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
     unbatched = x.ndim == 1
     if unbatched:
@@ -571,16 +612,18 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     Tensor(0.34657359)
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    x = as_tensor(input)
-    t = _target_like(target, x, "binary_cross_entropy_with_logits")
+    fn = "binary_cross_entropy_with_logits"
+    x = as_tensor(input, fn="binary_cross_entropy_with_logits")
+    t = _target_like(target, x, fn, same_size="raise")
+    pw = None if pos_weight is None else _target_like(pos_weight, x, fn, "pos_weight")
+    w = None if weight is None else _target_like(weight, x, fn, "weight")
     sp = ag.softplus(-x)
-    if pos_weight is not None:
-        pw = _target_like(pos_weight, x, "binary_cross_entropy_with_logits")
+    if pw is not None:
         loss = (1.0 - t) * x + (1.0 + (pw - 1.0) * t) * sp
     else:
         loss = (1.0 - t) * x + sp
-    if weight is not None:
-        loss = loss * _target_like(weight, x, "binary_cross_entropy_with_logits")
+    if w is not None:
+        loss = loss * w
     return _reduce(loss, reduction)
 
 
@@ -595,11 +638,18 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction:
     Tensor(0.69314718)
     """
     _check_reduction(reduction, "binary_cross_entropy")
-    x = as_tensor(input)
-    t = _target_like(target, x, "binary_cross_entropy")
+    x = as_tensor(input, fn="binary_cross_entropy")
+    t = _target_like(target, x, "binary_cross_entropy", same_size="raise")
+    w = None if weight is None else _target_like(weight, x, "binary_cross_entropy", "weight")
+    for what, v in (("input", x.data), ("target", t.data)):
+        if not ((v >= 0) & (v <= 1)).all():  # NaN fails too
+            fix = ("apply sigmoid first, or use binary_cross_entropy_with_logits on logits"
+                   if what == "input" else "targets are probabilities of the positive class")
+            raise ValueError(f"binary_cross_entropy: all elements of {what} should be between 0 "
+                             f"and 1, got values from {np.min(v)} to {np.max(v)}; {fix}")
     log_p = ag.maximum(x.log(), -100.0)
     log_1p = ag.maximum((1.0 - x).log(), -100.0)
     loss = -(t * log_p + (1.0 - t) * log_1p)
-    if weight is not None:
-        loss = loss * _target_like(weight, x, "binary_cross_entropy")
+    if w is not None:
+        loss = loss * w
     return _reduce(loss, reduction)

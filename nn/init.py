@@ -16,11 +16,14 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 import autograd_engine as ag
+
+from ._ops import check_number as _number
 
 __all__ = [
     "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
@@ -32,8 +35,21 @@ def _rng(generator: np.random.Generator | None) -> np.random.Generator:
     return generator if generator is not None else ag.default_generator()
 
 
-def _arr(tensor: Any) -> np.ndarray:
-    return tensor.data if isinstance(tensor, ag.Tensor) else tensor
+def _arr(tensor: Any, fn: str = "init") -> np.ndarray:
+    if isinstance(tensor, ag.Tensor):
+        return tensor.data
+    if isinstance(tensor, np.ndarray):
+        return tensor
+    raise TypeError(f"{fn}: tensor must be a Tensor (or a NumPy array) to fill in place, got "
+                    f"{type(tensor).__name__}; wrap it, e.g. ag.Tensor(values)")
+
+
+def _empty(tensor: Any, fn: str) -> bool:
+    """Whether there is nothing to fill (PyTorch warns and returns the tensor unchanged)."""
+    if _arr(tensor, fn).size == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        return True
+    return False
 
 
 def _written(tensor: Any) -> Any:
@@ -71,19 +87,19 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
-def _calculate_fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
-    shape = _arr(tensor).shape
+def _calculate_fan_in_and_fan_out(tensor: Any, fn: str = "init") -> tuple[int, int]:
+    shape = _arr(tensor, fn).shape
     if len(shape) < 2:
-        raise ValueError("fan in and fan out can not be computed for a tensor with fewer than 2 "
-                         f"dimensions (shape {shape})")
+        raise ValueError(f"{fn}: fan in and fan out can not be computed for a tensor with fewer "
+                         f"than 2 dimensions (tensor of shape {shape})")
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive, shape[0] * receptive
 
 
-def _fan(tensor: Any, mode: str) -> int:
+def _fan(tensor: Any, mode: str, fn: str) -> int:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode {mode!r} not supported, use 'fan_in' or 'fan_out'")
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+        raise ValueError(f"{fn}: mode {mode!r} not supported, use 'fan_in' or 'fan_out'")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, fn)
     return fan_in if mode == "fan_in" else fan_out
 
 
@@ -103,7 +119,11 @@ def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0,
     >>> bool((t.data >= -1).all() and (t.data < 1).all())
     True
     """
-    arr = _arr(tensor)
+    arr = _arr(tensor, "uniform_")
+    _number("uniform_", "a", a)
+    _number("uniform_", "b", b)
+    if not a <= b:
+        raise ValueError(f"uniform_: expects a range [a, b) with a <= b, got a={a} > b={b}")
     return _fill(tensor, _rng(generator).uniform(a, b, size=arr.shape))
 
 
@@ -116,7 +136,10 @@ def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0,
     >>> nn.init.normal_(ag.zeros(2, 2), std=0.01).shape
     (2, 2)
     """
-    arr = _arr(tensor)
+    arr = _arr(tensor, "normal_")
+    _number("normal_", "mean", mean)
+    if not _number("normal_", "std", std) >= 0:
+        raise ValueError(f"normal_: std must be non-negative, got std={std}")
     return _fill(tensor, _rng(generator).normal(mean, std, size=arr.shape))
 
 
@@ -128,7 +151,10 @@ def constant_(tensor: Any, val: float) -> Any:
     >>> nn.init.constant_(ag.zeros(2), 0.5)
     Tensor([0.5, 0.5])
     """
-    _arr(tensor)[...] = val
+    arr = _arr(tensor, "constant_")
+    if isinstance(val, (str, bytes)) or np.asarray(val).dtype.kind not in "biuf":
+        raise TypeError(f"constant_: val must be a number, got {val!r}")
+    arr[...] = val
     return _written(tensor)
 
 
@@ -163,7 +189,9 @@ def xavier_uniform_(tensor: Any, gain: float = 1.0,
     >>> nn.init.xavier_uniform_(ag.zeros(4, 4)).shape
     (4, 4)
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if _empty(tensor, "xavier_uniform_"):
+        return tensor
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_uniform_")
     a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
     return uniform_(tensor, -a, a, generator)
 
@@ -177,7 +205,9 @@ def xavier_normal_(tensor: Any, gain: float = 1.0,
     >>> nn.init.xavier_normal_(ag.zeros(4, 4)).shape
     (4, 4)
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if _empty(tensor, "xavier_normal_"):
+        return tensor
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_normal_")
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
 
@@ -194,7 +224,9 @@ def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
     >>> bool((abs(w.data) <= 2 ** 0.5 * (3 / 3) ** 0.5).all())
     True
     """
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    if _empty(tensor, "kaiming_uniform_"):
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, "kaiming_uniform_"))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
 
@@ -209,5 +241,7 @@ def kaiming_normal_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
     >>> nn.init.kaiming_normal_(ag.zeros(8, 3), mode="fan_out", nonlinearity="relu").shape
     (8, 3)
     """
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    if _empty(tensor, "kaiming_normal_"):
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, "kaiming_normal_"))
     return normal_(tensor, 0.0, std, generator)

@@ -27,12 +27,28 @@ from .parameter import Parameter
 Tensor = ag.Tensor
 
 
-def _pair(v: Any) -> tuple[int, int]:
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _size(layer: str, name: str, value: Any, low: int = 0) -> int:
+    """An int argument of at least ``low`` (a size or a count), or an error naming it."""
+    if not _is_int(value):
+        raise TypeError(f"{layer}: {name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < low:
+        raise ValueError(f"{layer}: {name} must be {'non-negative' if low == 0 else 'positive'}"
+                         f" (>= {low}), got {value}")
+    return int(value)
+
+
+def _pair(v: Any, layer: str = "layer", name: str = "argument", low: int = 0) -> tuple[int, int]:
+    """An int or a pair of ints, each at least ``low``."""
     if isinstance(v, (tuple, list)):
         if len(v) != 2:
-            raise ValueError(f"expected an int or a pair, got {v!r}")
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
+            raise ValueError(f"{layer}: {name} must be an int or a pair (h, w), got {v!r}")
+        return _size(layer, name, v[0], low), _size(layer, name, v[1], low)
+    v = _size(layer, name, v, low)
+    return v, v
 
 
 def _param(shape: tuple, dtype: Any) -> Parameter:
@@ -82,7 +98,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype: Any = np.float32) -> None:
         super().__init__()
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = _size("Linear", "in_features", in_features)
+        self.out_features = _size("Linear", "out_features", out_features)
         self.dtype = _float_dtype(dtype)
         self.weight = _param((self.out_features, self.in_features), self.dtype)
         if bias:
@@ -125,6 +142,9 @@ class Conv2d(Module):
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  dtype: Any = np.float32) -> None:
         super().__init__()
+        in_channels = _size("Conv2d", "in_channels", in_channels)
+        out_channels = _size("Conv2d", "out_channels", out_channels)
+        groups = _size("Conv2d", "groups", groups, low=1)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
@@ -133,10 +153,12 @@ class Conv2d(Module):
                 raise ValueError(f"Conv2d: padding must be an int, a pair or 'valid', got "
                                  f"{padding!r}")
             padding = 0
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _pair(kernel_size)
-        self.stride, self.padding, self.dilation = _pair(stride), _pair(padding), _pair(dilation)
-        self.groups = int(groups)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _pair(kernel_size, "Conv2d", "kernel_size", low=1)
+        self.stride = _pair(stride, "Conv2d", "stride", low=1)
+        self.padding = _pair(padding, "Conv2d", "padding")
+        self.dilation = _pair(dilation, "Conv2d", "dilation", low=1)
+        self.groups = groups
         self.dtype = _float_dtype(dtype)
         self.weight = _param((out_channels, in_channels // groups) + self.kernel_size, self.dtype)
         if bias:
@@ -182,6 +204,10 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
+        _pair(kernel_size, "MaxPool2d", "kernel_size", low=1)
+        if stride is not None:
+            _pair(stride, "MaxPool2d", "stride", low=1)
+        _pair(padding, "MaxPool2d", "padding")
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
@@ -205,6 +231,10 @@ class AvgPool2d(Module):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
+        _pair(kernel_size, "AvgPool2d", "kernel_size", low=1)
+        if stride is not None:
+            _pair(stride, "AvgPool2d", "stride", low=1)
+        _pair(padding, "AvgPool2d", "padding")
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
@@ -233,6 +263,10 @@ class Flatten(Module):
         x = as_tensor(input)
         if x.ndim == 0:
             return x.reshape(1)
+        for name, d in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
+            if not -x.ndim <= d < x.ndim:
+                raise IndexError(f"Flatten: {name}={d} is out of range for input of shape "
+                                 f"{x.shape}; use a dim in [{-x.ndim}, {x.ndim - 1}]")
         s, e = self.start_dim % x.ndim, self.end_dim % x.ndim
         if s > e:
             raise ValueError(f"Flatten: start_dim {self.start_dim} comes after end_dim "
@@ -278,7 +312,8 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = np.float32) -> None:
         super().__init__()
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        num_features = _size(type(self).__name__, "num_features", num_features)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.dtype = _float_dtype(dtype)
         if affine:
@@ -365,8 +400,9 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True, dtype: Any = np.float32) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        self.normalized_shape, self.eps = tuple(int(s) for s in shape), eps
+        shape = (normalized_shape,) if _is_int(normalized_shape) else tuple(normalized_shape)
+        self.normalized_shape = tuple(_size("LayerNorm", "normalized_shape", s) for s in shape)
+        self.eps = eps
         self.elementwise_affine = elementwise_affine
         self.dtype = _float_dtype(dtype)
         if elementwise_affine:
@@ -403,7 +439,9 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  dtype: Any = np.float32) -> None:
         super().__init__()
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings = _size("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = _size("Embedding", "embedding_dim", embedding_dim)
+        num_embeddings = self.num_embeddings
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be within num_embeddings, got "
@@ -504,6 +542,8 @@ class GELU(Module):
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, input: Any) -> Tensor:

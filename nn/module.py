@@ -429,6 +429,8 @@ class Module:
         >>> any(p.requires_grad for p in nn.Linear(2, 2).requires_grad_(False).parameters())
         False
         """
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad_: requires_grad must be a bool, got {requires_grad!r}")
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -585,6 +587,12 @@ class Sequential(Module):
             for name, m in modules[0].items():
                 self.add_module(name, m)
         else:
+            for i, m in enumerate(modules):
+                if not isinstance(m, Module):
+                    fix = (": pass the modules as separate arguments, nn.Sequential(*modules)"
+                           if isinstance(m, (list, tuple)) else "")
+                    raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, not a "
+                                    f"Module subclass{fix}")
             for i, m in enumerate(modules):
                 self.add_module(str(i), m)
 

@@ -35,10 +35,19 @@ class _RNNBase(Module):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  dtype: Any = np.float32) -> None:
         super().__init__()
+        name = type(self).__name__
+        for arg, value in (("input_size", input_size), ("hidden_size", hidden_size),
+                           ("num_layers", num_layers)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+                raise TypeError(f"{name}: {arg} must be an int, got {value!r}")
+        if hidden_size < 1:
+            raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
+        if input_size < 0:
+            raise ValueError(f"{name}: input_size must be non-negative, got {input_size}")
         if num_layers < 1:
-            raise ValueError(f"{type(self).__name__}: num_layers must be at least 1, got {num_layers}")
+            raise ValueError(f"{name}: num_layers must be at least 1, got {num_layers}")
         if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}")
+            raise ValueError(f"{name}: dropout must be in [0, 1], got {dropout}")
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.bias, self.batch_first = int(num_layers), bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from collections.abc import Callable, Iterable
@@ -31,7 +32,13 @@ def accuracy(output: Any, target: Any) -> float:
     if out.ndim >= 2 and out.shape[1] > 1:
         pred = out.argmax(axis=1)
     else:
+        if out.size != tgt.size:
+            raise ValueError(f"accuracy: output of shape {out.shape} and target of shape "
+                             f"{tgt.shape} hold different numbers of samples")
         pred = (out.reshape(tgt.shape) > 0).astype(tgt.dtype)
+    if pred.shape != tgt.shape:
+        raise ValueError(f"accuracy: predictions of shape {pred.shape} (argmax over axis 1 of the "
+                         f"output of shape {out.shape}) do not match target of shape {tgt.shape}")
     return float(np.mean(pred == tgt))
 
 
@@ -122,6 +129,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
     evaluated on it in eval mode without gradients (as ``val_<name>``, with ``val_loss``).
 
     Shows a tqdm progress bar (``tqdm.auto``: a widget in notebooks) unless ``progress=False``.
+    Arguments are checked before training starts. A ``fit`` that raises (a bad batch, a loss
+    that fails, ...) changes nothing: parameters, buffers, gradients, the optimizer's state and
+    the scheduler's are put back as they were before the call, so it can be fixed and re-run.
+    A ``KeyboardInterrupt`` (stopping by hand) keeps the training done so far.
     Stops early, with a ``RuntimeWarning`` saying where, if the loss becomes NaN or infinite;
     the returned :class:`History` then has ``stopped_early`` set. Returns the per-epoch history
     (lists keyed ``loss``, metric names, ``val_loss``, ``val_<metric>``, ``lr``).
@@ -141,9 +152,75 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
     >>> hist["loss"][-1] < hist["loss"][0]
     True
     """
+    _check_fit_arguments(model, loss_fn, optimizer, train_loader, epochs, val_loader, scheduler,
+                         clip_grad_norm)
+    fns = _metric_fns(metrics)
+    snapshot = _Snapshot(model, optimizer, scheduler)
+    try:
+        return _fit(model, loss_fn, optimizer, train_loader, epochs, val_loader, fns, scheduler,
+                    clip_grad_norm, progress)
+    except Exception as exc:
+        try:
+            snapshot.restore()
+        except Exception as failed:  # say so, but report the error that stopped training
+            if hasattr(exc, "add_note"):  # Python 3.11+
+                exc.add_note(f"fit: putting the state back failed too: {failed!r}")
+        raise
+
+
+def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any, train_loader: Any, epochs: Any,
+                         val_loader: Any, scheduler: Any, clip_grad_norm: Any) -> None:
+    """Refuse bad arguments before training starts (so nothing has changed)."""
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an nn.Module, got {type(model).__name__}; wrap a "
+                        "function in a Module subclass whose forward calls it")
+    if not callable(loss_fn):
+        raise TypeError(f"fit: loss_fn must be callable (e.g. nn.CrossEntropyLoss()), got "
+                        f"{loss_fn!r}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit: optimizer must be an nn.optim optimizer (e.g. "
+                        f"nn.optim.Adam(model.parameters())), got {type(optimizer).__name__}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
+        raise TypeError(f"fit: epochs must be an int, got {epochs!r}")
     if epochs < 0:
         raise ValueError(f"fit: epochs must be non-negative, got {epochs}")
-    fns = _metric_fns(metrics)
+    for name, loader in (("train_loader", train_loader), ("val_loader", val_loader)):
+        if loader is not None and not isinstance(loader, Iterable):
+            raise TypeError(f"fit: {name} must be an iterable of (inputs, targets) batches, such "
+                            f"as nn.data.DataLoader(X, y), got {type(loader).__name__}")
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"fit: scheduler must have a step() method, got {type(scheduler).__name__}")
+    if clip_grad_norm is not None:
+        if isinstance(clip_grad_norm, bool) or not isinstance(clip_grad_norm, (int, float)):
+            raise TypeError(f"fit: clip_grad_norm must be a number or None, got {clip_grad_norm!r}")
+        if not clip_grad_norm > 0:
+            raise ValueError(f"fit: clip_grad_norm must be positive, got {clip_grad_norm}")
+
+
+class _Snapshot:
+    """The state ``fit`` changes (parameters, buffers, gradients, optimizer and scheduler state),
+    copied before training so that a ``fit`` that raises can put everything back."""
+
+    def __init__(self, model: Module, optimizer: Optimizer, scheduler: Any) -> None:
+        self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+        self.module_state = model.state_dict()  # copies
+        self.optimizer_state = optimizer.state_dict()  # copies
+        self.grads = [(p, p.grad) for p in model.parameters()]
+        self.scheduler_state = (copy.deepcopy(scheduler.state_dict())
+                                if hasattr(scheduler, "state_dict") else None)
+
+    def restore(self) -> None:
+        self.model.load_state_dict(self.module_state)
+        self.optimizer.load_state_dict(self.optimizer_state)
+        for p, g in self.grads:
+            p.grad = g
+        if self.scheduler_state is not None:
+            self.scheduler.load_state_dict(self.scheduler_state)
+
+
+def _fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: Iterable,
+         epochs: int, val_loader: Iterable | None, fns: dict, scheduler: Any,
+         clip_grad_norm: float | None, progress: bool) -> History:
     history = History()
     history["loss"] = []
     for name in fns:
@@ -174,7 +251,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
                             f"loss became {value} at epoch {epoch + 1}, batch {b + 1}; training "
                             "stopped early. Try a lower learning rate, gradient clipping "
                             "(clip_grad_norm=...), or check the data for NaN/inf")
-                        warnings.warn("fit: " + history.stopped_early, RuntimeWarning, stacklevel=2)
+                        warnings.warn("fit: " + history.stopped_early, RuntimeWarning, stacklevel=3)
                         return history
                     optimizer.zero_grad()
                     loss.backward()

@@ -10,6 +10,8 @@ import numpy as np
 
 import autograd_engine as ag
 
+from ._ops import check_number as _number
+
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
@@ -25,7 +27,9 @@ def clip_grad_norm_(parameters: Iterable | ag.Tensor, max_norm: float, norm_type
     ``max_norm``; returns the total norm before clipping (a 0-d Tensor).
 
     The scale is ``max_norm / (total + 1e-6)`` clamped to 1, as in PyTorch; ``norm_type`` may
-    be ``float("inf")``.
+    be ``float("inf")``. A NaN or infinite total norm raises ``RuntimeError`` (before any gradient
+    is changed) when ``error_if_nonfinite``; otherwise, as in PyTorch, the gradients are scaled
+    anyway (all NaN for a NaN norm; for an infinite one, NaN where infinite and 0 elsewhere).
 
     >>> import autograd_engine as ag
     >>> import nn
@@ -36,12 +40,13 @@ def clip_grad_norm_(parameters: Iterable | ag.Tensor, max_norm: float, norm_type
     >>> w.grad.data.round(4)
     array([0.6, 0.8])
     """
+    _number("clip_grad_norm_", "max_norm", max_norm)
+    norm_type = float(_number("clip_grad_norm_", "norm_type", norm_type))
     grads = _grads(parameters)
-    norm_type = float(norm_type)
     if not grads:
         return ag.Tensor(0.0)
     if math.isinf(norm_type):
-        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+        total = float(np.max([np.max(np.abs(g)) if g.size else 0.0 for g in grads]))  # NaN wins
     else:
         total = float(sum(float(np.sum(np.abs(g.astype(np.float64)) ** norm_type)) for g in grads)
                       ** (1.0 / norm_type))
@@ -49,8 +54,8 @@ def clip_grad_norm_(parameters: Iterable | ag.Tensor, max_norm: float, norm_type
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients "
                            "is non-finite, so it cannot be clipped; set error_if_nonfinite=False "
                            "to disable this error")
-    coef = min(max_norm / (total + 1e-6), 1.0)
-    if coef < 1.0:
+    coef = min(max_norm / (total + 1e-6), 1.0)  # NaN when the total is NaN
+    if not coef >= 1.0:  # scale by NaN too, as PyTorch does: a non-finite norm shows in the grads
         for g in grads:
             g *= coef
     return ag.Tensor(total, dtype=grads[0].dtype)
@@ -67,6 +72,6 @@ def clip_grad_value_(parameters: Iterable | ag.Tensor, clip_value: float) -> Non
     >>> w.grad
     Tensor([-1. ,  0.5])
     """
-    clip_value = float(clip_value)
+    clip_value = float(_number("clip_grad_value_", "clip_value", clip_value))
     for g in _grads(parameters):
         np.clip(g, -clip_value, clip_value, out=g)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from math import prod
 from typing import Any, Union
 
@@ -28,7 +29,8 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
         if not isinstance(a, (int, np.integer)):
             raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
         if not -ndim <= a < max(ndim, 1 if ndim == 0 and a in (0, -1) else 0):
-            raise ValueError(
+            # NumPy's AxisError is both a ValueError and an IndexError (PyTorch raises IndexError)
+            raise np.exceptions.AxisError(
                 f"{op}: axis {a} is out of bounds for an input with {ndim} dimensions; use an "
                 f"axis in [{-ndim}, {ndim - 1}]" if ndim else
                 f"{op}: axis {a} is out of bounds for a 0-d input; use axis=None"
@@ -37,6 +39,12 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}; list each axis once")
     return tuple(sorted(out))
+
+
+def check_number(op: str, name: str, value: Any) -> None:
+    """Refuse a non-numeric scalar option (``slope="a"``) before NumPy fails on it."""
+    if not isinstance(value, (numbers.Number, np.number)):
+        raise TypeError(f"{op}: {name} must be a number, got {value!r} ({type(value).__name__})")
 
 
 def expand_reduced(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:

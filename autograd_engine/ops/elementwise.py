@@ -17,7 +17,7 @@ import numpy as np
 
 from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, data_of
+from ._util import TensorLike, check_number, data_of
 from .registry import NONZERO, POSITIVE, REALS, Domain, register
 
 # ----- binary arithmetic -------------------------------------------------------------------------
@@ -567,6 +567,7 @@ def leaky_relu(x: TensorLike, slope: float = 0.01) -> Tensor:
     >>> ag.leaky_relu(ag.Tensor([-1.0, 2.0]), 0.1)
     Tensor([-0.1,  2. ])
     """
+    check_number("leaky_relu", "slope", slope)
     return LeakyRelu.apply(x, slope=slope)
 
 
@@ -582,6 +583,7 @@ def elu(x: TensorLike, alpha: float = 1.0) -> Tensor:
     >>> ag.elu(ag.Tensor([0.0, 2.0]))
     Tensor([0., 2.])
     """
+    check_number("elu", "alpha", alpha)
     return Elu.apply(x, alpha=alpha)
 
 
@@ -761,7 +763,12 @@ def clip(x: TensorLike, a_min: Any = None, a_max: Any = None) -> Tensor:
     >>> ag.clip(ag.Tensor([-2.0, 0.5, 2.0]), -1.0, 1.0)
     Tensor([-1. ,  0.5,  1. ])
     """
-    return Clip.apply(x, a_min=data_of(a_min), a_max=data_of(a_max))
+    a_min, a_max = data_of(a_min), data_of(a_max)
+    for name, bound in (("a_min", a_min), ("a_max", a_max)):
+        if bound is not None and np.asarray(bound).dtype.kind not in "biuf":
+            raise TypeError(f"clip: {name} must be a number, an array of numbers or None, got "
+                            f"{bound!r}")
+    return Clip.apply(x, a_min=a_min, a_max=a_max)
 
 
 # ----- dtype conversion and comparisons (no gradient) --------------------------------------------

@@ -8,6 +8,7 @@ and on Tensors under ``create_graph`` (``Function.backward_on_arrays``).
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -247,6 +248,7 @@ def var(x: TensorLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False)
     >>> ag.var(ag.Tensor([1.0, 2.0, 3.0, 4.0]))
     Tensor(1.25)
     """
+    _check_ddof("var", ddof)
     x = _tensor(x)
     axes = normalize_axes(axis, x.ndim, "var")
     n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
@@ -274,7 +276,13 @@ def std(x: TensorLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False)
     >>> ag.std(ag.Tensor([1.0, 3.0]))
     Tensor(1.)
     """
+    _check_ddof("std", ddof)
     return Std.apply(x, axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def _check_ddof(op: str, ddof: Any) -> None:
+    if not isinstance(ddof, (numbers.Real, np.number)):
+        raise TypeError(f"{op}: ddof must be a number (delta degrees of freedom), got {ddof!r}")
 
 
 @register(np.amax, kind="reduction", distinct=True, method=True)

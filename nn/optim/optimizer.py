@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,6 +18,7 @@ class _Required:
 
 
 required = _Required()
+_REAL = (numbers.Real, np.floating, np.integer)
 
 
 class Optimizer:
@@ -70,6 +72,9 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"param group must be a dict, got {type(param_group).__name__}")
         group = dict(param_group)
+        if "params" not in group:
+            raise KeyError(f"add_param_group: a parameter group must have a 'params' entry (the "
+                           f"tensors to optimize), got keys {sorted(group)}")
         params = group["params"]
         params = [params] if isinstance(params, ag.Tensor) else list(params)
         for p in params:
@@ -118,6 +123,7 @@ class Optimizer:
         if closure is not None:
             with ag.enable_grad():
                 loss = closure()
+        self._check_step()
         with ag.no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
@@ -132,6 +138,32 @@ class Optimizer:
                     # graph recorded before the step refuses to backward (as in PyTorch)
                     ag.increment_version(p)
         return loss
+
+    def _check_step(self) -> None:
+        """Check every gradient and option that ``step`` uses before it writes anything, so that
+        a step that raises leaves every parameter and all state as they were."""
+        name = type(self).__name__
+        for gi, group in enumerate(self.param_groups):
+            for key, default in self.defaults.items():
+                value = group.get(key)
+                if (isinstance(default, (int, float)) and not isinstance(default, bool)
+                        and (isinstance(value, bool) or not isinstance(value, _REAL))):
+                    raise TypeError(f"{name}.step: param_groups[{gi}][{key!r}] must be a number, "
+                                    f"got {value!r}; nothing was updated")
+            for i, p in enumerate(group["params"]):
+                if p.grad is None:
+                    continue
+                g = p.grad.data
+                if g.shape != p.data.shape:
+                    raise RuntimeError(
+                        f"{name}.step: parameter {i} of param group {gi} has shape {p.data.shape} "
+                        f"but its gradient has shape {g.shape}; nothing was updated. A gradient "
+                        f"must have its parameter's shape: set p.grad = None after changing p.data")
+                if g.dtype.kind not in "biuf" and not (g.dtype.kind == "c" == p.dtype.kind):
+                    raise TypeError(
+                        f"{name}.step: parameter {i} of param group {gi} ({p.dtype}) has a "
+                        f"gradient of dtype {g.dtype}; nothing was updated. Gradients must be "
+                        "real numbers")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
         raise TypeError(f"{type(self).__name__} does not define an update rule")
@@ -167,17 +199,28 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore options and state saved by :meth:`state_dict` (group sizes must match)."""
-        if not isinstance(state_dict, dict) or "param_groups" not in state_dict:
+        """Restore options and state saved by :meth:`state_dict` (group sizes must match).
+
+        Everything is checked before anything is replaced, so a call that raises changes nothing.
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"load_state_dict: state_dict must be a dict with 'state' and "
+                            f"'param_groups' (as returned by optimizer.state_dict()), got "
+                            f"{type(state_dict).__name__}")
+        if "param_groups" not in state_dict:
             raise ValueError("load_state_dict: expected a dict with 'state' and 'param_groups' "
                              "(as returned by optimizer.state_dict())")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, the "
-                             f"optimizer has {len(self.param_groups)}")
+            raise ValueError(f"load_state_dict: loaded state dict has {len(saved_groups)} "
+                             f"parameter groups, the optimizer has {len(self.param_groups)}")
         for i, (mine, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"load_state_dict: param_groups[{i}] must be a dict with a "
+                                 f"'params' list, got {saved!r}")
             if len(mine["params"]) != len(saved["params"]):
-                raise ValueError(f"loaded state dict contains a parameter group {i} of size "
+                raise ValueError(f"load_state_dict: loaded state dict contains a parameter group "
+                                 f"{i} of size "
                                  f"{len(saved['params'])} that doesn't match the size of the "
                                  f"optimizer's group ({len(mine['params'])})")
         id_map = {}

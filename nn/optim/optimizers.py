@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from .optimizer import Optimizer
 
 
-def _check(name: str, value: float, low: float = 0.0) -> None:
+def _check(opt: Any, name: str, value: float, low: float = 0.0) -> None:
+    """PyTorch's checks and messages (``Invalid learning rate: -1``), naming the optimizer
+    (``opt``: an optimizer or its name) and the argument."""
+    opt = opt if isinstance(opt, str) else type(opt).__name__
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{opt}: Invalid {name}: expected a number, got {value!r} "
+                        f"({type(value).__name__})")
     if not value >= low:
-        raise ValueError(f"Invalid {name}: {value}")
+        raise ValueError(f"{opt}: Invalid {name}: {value}")
+
+
+def _betas(opt: str, betas: Any) -> tuple:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{opt}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, b in enumerate(betas):
+        _check(opt, f"beta parameter at index {i}", b)
+        if not b < 1.0:
+            raise ValueError(f"{opt}: Invalid beta parameter at index {i}: {b}; betas must be "
+                             "in [0, 1)")
+    return tuple(betas)
 
 
 class SGD(Optimizer):
@@ -38,9 +57,9 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
                  maximize: bool = False) -> None:
-        _check("learning rate", lr)
-        _check("momentum value", momentum)
-        _check("weight_decay value", weight_decay)
+        _check(self, "learning rate (lr)", lr)
+        _check(self, "momentum value", momentum)
+        _check(self, "weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
@@ -85,12 +104,11 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
                  maximize: bool = False) -> None:
-        _check("learning rate", lr)
-        _check("epsilon value", eps)
-        if not 0.0 <= betas[0] < 1.0 or not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameters: {betas}")
-        _check("weight_decay value", weight_decay)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        _check(self, "learning rate (lr)", lr)
+        _check(self, "epsilon value", eps)
+        betas = _betas(type(self).__name__, betas)
+        _check(self, "weight_decay value", weight_decay)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
 
     def _update(self, p, g, state, group):
@@ -165,11 +183,11 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                  maximize: bool = False) -> None:
-        _check("learning rate", lr)
-        _check("epsilon value", eps)
-        _check("momentum value", momentum)
-        _check("weight_decay value", weight_decay)
-        _check("alpha value", alpha)
+        _check(self, "learning rate (lr)", lr)
+        _check(self, "epsilon value", eps)
+        _check(self, "momentum value", momentum)
+        _check(self, "weight_decay value", weight_decay)
+        _check(self, "alpha value", alpha)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
@@ -224,11 +242,11 @@ class Adagrad(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10, maximize: bool = False) -> None:
-        _check("learning rate", lr)
-        _check("lr_decay value", lr_decay)
-        _check("weight_decay value", weight_decay)
-        _check("initial_accumulator_value value", initial_accumulator_value)
-        _check("epsilon value", eps)
+        _check(self, "learning rate (lr)", lr)
+        _check(self, "lr_decay value", lr_decay)
+        _check(self, "weight_decay value", weight_decay)
+        _check(self, "initial_accumulator_value value", initial_accumulator_value)
+        _check(self, "epsilon value", eps)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps,
                                       maximize=maximize))
