@@ -319,7 +319,7 @@ class _Exporter:
         if arr.dtype.kind not in "biuf":
             raise _Refused(f"a constant of dtype {arr.dtype}")
         name = name or self.fresh("const")
-        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        self.initializers.append(self.onnx.numpy_helper.from_array(arr.copy(order="C"), name))
         return name
 
     def ints(self, values: Sequence[int]) -> str:
@@ -436,6 +436,7 @@ class _Exporter:
         order = self.t.order
         skip = self._fuse(order)
         refused: list[str] = []
+        failed: set = set()
         for node in order:
             if node in skip:
                 continue
@@ -443,11 +444,16 @@ class _Exporter:
             self.scope = self._scope(node)
             if rule is None:
                 refused.append(f"{node.name}{_where(node)}")
-                continue
-            try:
-                outs = rule(self, node)
-            except _Refused as exc:
-                refused.append(f"{node.name}{_where(node)} ({exc})")
+                failed.add(node)
+            elif any(e is not None and e[0] in failed for e in node.next_functions):
+                failed.add(node)  # (an input could not be exported: that op is reported)
+            else:
+                try:
+                    outs = rule(self, node)
+                except _Refused as exc:
+                    refused.append(f"{node.name}{_where(node)} ({exc})")
+                    failed.add(node)
+            if node in failed:
                 continue
             for nr, name in enumerate(outs):
                 self.values[(node, nr)] = name
@@ -773,7 +779,7 @@ def _getitem(ex: _Exporter, node: Function) -> list[str]:
         if len(arrays) > 1 or any(isinstance(i, (int, np.integer)) or i is None for i in full):
             raise _Refused("an integer array index mixed with other integer, array or None indices")
         axis = next(k for k, i in enumerate(full) if not isinstance(i, slice))
-        if any(i != slice(None) for i in full):
+        if any(isinstance(i, slice) and i != slice(None) for i in full):
             raise _Refused("an integer array index mixed with slices other than ':'")
         idx = full[axis]
         data = idx.data if isinstance(idx, Tensor) else np.asarray(idx)
