@@ -10,8 +10,7 @@
 
 from __future__ import annotations
 
-from . import func, inplace, interop  # noqa: F401 - inplace/interop attach Tensor protocols
-from . import onnx  # ag.onnx.export; the onnx package itself is imported only by export
+from . import func, inplace, interop, onnx  # noqa: F401 - inplace/interop attach Tensor protocols
 from .anomaly import detect_anomaly
 from .engine import grad
 from .factories import (

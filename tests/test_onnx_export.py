@@ -161,6 +161,7 @@ OPS = {
     "getitem_slices": (lambda x: x[:, 1:3, ::2] + x[:, -2:, ::2] + x[:, ::-2][:, :2, :3], [(3, 4, 5)]),
     "getitem_int_none_ellipsis": (lambda x: x[:, 0][None] + x[..., 1, :][None, :, None][:, :, 0],
                                   [(3, 4, 5)]),
+    "getitem_two_ints": (lambda x: x[:, 1, 2] * x[:, -1, 0] + x[:, 0, 1], [(3, 4, 5)]),
     "where_maximum_minimum_clip": (lambda x: ag.where(_rand(3, 5) > 0, x, 0.0) + ag.maximum(x, C)
                                    + ag.minimum(x, -C) + ag.clip(x, -0.3, 0.4), [(3, 5)]),
     "pad_flip": (lambda x: ag.flip(ag.pad(x, ((0, 0), (1, 2)), constant_values=1.5), 1), [(3, 5)]),
