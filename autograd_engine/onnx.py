@@ -502,8 +502,11 @@ class _Exporter:
                 src = self.leaf(t)
                 dyn = self.dyn.get(id(t), (0,) * t.ndim)
             else:
-                src = self.constant(t)
-                dyn = (0,) * t.ndim
+                raise ValueError(
+                    f"ag.onnx.export: output {name!r} (shape {t.shape}, dtype {t.dtype}) was not "
+                    "recorded: integer and boolean results (argmax, comparisons) never are, nor "
+                    "values computed under no_grad or through .data/NumPy; return the float "
+                    "result (e.g. the scores, and take argmax on the model's output)")
             if src in renamed or src in fixed:
                 self.add("Identity", [renamed.get(src, src)], outputs=[name])
             else:
@@ -564,10 +567,26 @@ class _Exporter:
                     weight = (rw, 0)
                 else:
                     weight = (mm, 0)
-                self.patterns[u] = ("conv", mm, weight, t)
+                bias, last = None, t
+                a = only(t, "Add", arg=None)  # conv2d's bias: + b.reshape(1, O, 1, 1)
+                if a is not None and self.meta[(a, 0)][1] == self.meta[(t, 0)][1]:
+                    j = 1 - next(i for n, i, _ in self.consumers[t] if n is a)
+                    out_channels = self.meta[(t, 0)][0][1]
+                    e = a.next_functions[j]
+                    rb = e[0] if e is not None and isinstance(e[0], Function) else None
+                    if rb is not None and rb.name == "Reshape" and len(self.consumers[rb]) == 1 \
+                            and self.arg_meta(rb, 0)[0] == (out_channels,) \
+                            and self.meta[(rb, 0)][0] == (1, out_channels, 1, 1):
+                        bias, last = (rb, 0), a
+                        absorbed += [a, rb]
+                    elif self.value(a, j) is not None and \
+                            self.arg_meta(a, j)[0] == (1, out_channels, 1, 1):
+                        bias, last = (a, j), a
+                        absorbed.append(a)
+                self.patterns[u] = ("conv", mm, weight, bias)
                 for n in absorbed:
                     skip[n] = u
-                self.fused[u] = [(0, (t, 0))]
+                self.fused[u] = [(0, (last, 0))]
                 continue
             s = only(u, "Sum")
             m = s and only(s, "Mul", arg=None)
@@ -923,14 +942,22 @@ def _unfold(ex: _Exporter, node: Function) -> list[str]:
     if pattern[0] == "avgpool":
         return ex.add("AveragePool", [x], kernel_shape=[kh, kw], strides=list(params["stride"]),
                       pads=[ph, pw, ph, pw], count_include_pad=1)
-    _, mm, (wnode, wi), t = pattern
+    _, mm, (wnode, wi), bias = pattern
     g, og, k = ex.arg_meta(mm, 0)[0]
     in_channels = ex.arg_meta(node, 0)[0][1]
     w_shape = (g * og, in_channels // g, kh, kw)
     w = ex.arg(wnode, wi)
     if ex.arg_meta(wnode, wi)[0] != w_shape:
-        w = ex.add("Reshape", [w, ex.ints(w_shape)])[0]
-    return ex.add("Conv", [x, w], kernel_shape=[kh, kw], strides=list(params["stride"]),
+        v = ex.value(wnode, wi)  # a constant weight (not a parameter): reshape it here
+        w = ex.const(v.reshape(w_shape)) if v is not None else \
+            ex.add("Reshape", [w, ex.ints(w_shape)])[0]
+    inputs = [x, w]
+    if bias is not None:
+        bnode, bi = bias
+        v = ex.value(bnode, bi)
+        dtype = ex.arg_meta(mm, 0)[1]
+        inputs.append(ex.arg(bnode, bi) if v is None else ex.const(v.reshape(-1).astype(dtype)))
+    return ex.add("Conv", inputs, kernel_shape=[kh, kw], strides=list(params["stride"]),
                   pads=[ph, pw, ph, pw], dilations=list(params["dilation"]), group=int(g))
 
 

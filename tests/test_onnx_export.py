@@ -251,6 +251,30 @@ def test_outputs_that_are_inputs_or_repeated(path):
     assert [o.name for o in proto.graph.output] == ["output_0", "output_1", "output_2"]
 
 
+def test_unrecorded_outputs_are_refused(path):
+    model = nn.Linear(3, 2)
+    with pytest.raises(ValueError, match="argmax"):
+        ag.onnx.export(lambda x: model(x).argmax(axis=1), ag.randn(2, 3), path)
+
+    def under_no_grad(x):
+        with ag.no_grad():
+            return model(x)
+
+    with pytest.raises(ValueError, match="not\\s+recorded"):
+        ag.onnx.export(under_no_grad, ag.randn(2, 3), path)
+    assert not path.exists()
+
+
+def test_conv_with_constant_or_input_weights(path):
+    w = _rand(4, 2, 3, 3, seed=5)
+    b = _rand(4, seed=6)
+    _check(lambda x: ag.conv2d(x, w, b, padding=1), [_rand(2, 2, 6, 6)], path,
+           other=[_rand(3, 2, 6, 6, seed=1)])
+    proto = _check(lambda x, w: ag.conv2d(x, w, stride=2), [_rand(2, 2, 6, 6), w], path,
+                   batch_axis=None)
+    assert [n.op_type for n in proto.graph.node] == ["Conv"]
+
+
 def test_names_and_bad_arguments(path):
     model = nn.Linear(3, 2)
     proto = ag.onnx.export(model, ag.randn(2, 3), path, input_names=["features"],
