@@ -91,6 +91,9 @@ def export(fn: Callable[..., Any], example_inputs: Any, path: str | os.PathLike 
                             "Tensors or arrays")
         arrays.append(a)
     if batch_axis is not None:
+        if not isinstance(batch_axis, (int, np.integer)) or batch_axis < 0:
+            raise ValueError(f"ag.onnx.export: batch_axis must be a non-negative int or None, got "
+                             f"{batch_axis!r}")
         bad = [k for k, a in enumerate(arrays) if a.ndim <= batch_axis]
         if bad:
             raise ValueError(f"ag.onnx.export: batch_axis={batch_axis} but example input(s) {bad} "
@@ -135,10 +138,11 @@ def _trace(fn: Callable[..., Any], arrays: list[np.ndarray]) -> _Trace:
     restore: list[Callable[[], Any]] = []
     # A Module: eval mode and parameters that require grad, for the duration of the call.
     modules = list(fn.modules()) if callable(getattr(fn, "modules", None)) else []
-    for m in modules:
-        if getattr(m, "training", False):
-            m.train(False)
-            restore.append(lambda m=m: m.train(True))
+    modes = [(m, m.training) for m in modules]
+    for m, _ in modes:
+        m.train(False)
+    for m, mode in modes:  # parents first: train() also sets a module's children
+        restore.append(lambda m=m, mode=mode: m.train(mode))
     params = list(fn.parameters()) if callable(getattr(fn, "parameters", None)) else []
     for p in params:
         if not p.requires_grad and p.dtype.kind == "f":
@@ -148,7 +152,7 @@ def _trace(fn: Callable[..., Any], arrays: list[np.ndarray]) -> _Trace:
         with enable_grad():
             out = fn(*leaves)
     finally:
-        for undo in reversed(restore):
+        for undo in restore:
             undo()
     flat: list[Tensor] = []
     stack = [out]

@@ -232,12 +232,13 @@ def test_integer_input_used_in_arithmetic_is_refused(path):
 
 
 def test_flags_and_modes_are_restored(path):
-    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5))
+    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.BatchNorm1d(4))
     model[0].bias.requires_grad = False
     x = ag.randn(2, 3)
     model.train()
+    model[2].eval()  # a frozen batch norm inside a model in training mode
     ag.onnx.export(model, x, path)
-    assert model.training and model[1].training
+    assert model.training and model[1].training and not model[2].training
     assert model[0].weight.requires_grad and not model[0].bias.requires_grad
     assert not x.requires_grad
 
