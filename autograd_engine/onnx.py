@@ -221,7 +221,9 @@ class _Exporter:
             if t.grad_fn is not None:
                 self.meta[(t.grad_fn, t.output_nr)] = (tuple(t.shape), t.dtype)
         self.dyn: dict[Any, tuple] = {}  # per value: each dim's multiple of the batch (0: fixed)
-        self.dyn_consts: dict[tuple, tuple] = {}  # (node, arg) -> dims of a batch-sized constant
+        # (node, arg) -> the batch multiple of each dim of a constant fill (zero initial states),
+        # or ("times" | "over", k) for a scalar k * batch or k / batch (a mean's divisor)
+        self.dyn_consts: dict[tuple, tuple] = {}
         self.input_of = {id(t): k for k, t in enumerate(first.inputs)}
         self.input_data = {id(t.data): k for k, t in enumerate(first.inputs)}
         self.used_inputs: set[int] = set()
@@ -287,13 +289,21 @@ class _Exporter:
                     if isinstance(ca, Tensor) and id(ca) in self.input_of:
                         continue
                     if va.shape == vb.shape:
-                        if va.dtype.kind in "biufc" and not np.array_equal(va, vb, equal_nan=True):
-                            raise ValueError(
-                                f"ag.onnx.export: a constant argument of {na.name}{_where(na)} "
-                                "changes with the batch (or with the input values), e.g. a mean "
-                                "over the batch axis or a mask computed from the data; pass "
-                                "batch_axis=None to export fixed shapes")
-                        continue
+                        if va.dtype.kind not in "biufc" or np.array_equal(va, vb, equal_nan=True):
+                            continue
+                        if va.size == 1 and va.dtype.kind in "iuf":  # a count, or one over it
+                            c1, c2 = va.item(), vb.item()
+                            if c1 * n2 == c2 * n1 and c1 % n1 == 0:  # (a mean's divisor)
+                                self.dyn_consts[(na, i)] = ("times", c1 // n1)
+                                continue
+                            if va.dtype.kind == "f" and np.isclose(
+                                    c1 * n1, c2 * n2, rtol=4 * np.finfo(va.dtype).eps, atol=0):
+                                self.dyn_consts[(na, i)] = ("over", c1 * n1)
+                                continue
+                        raise ValueError(
+                            f"ag.onnx.export: a constant argument of {na.name}{_where(na)} "
+                            "changes with the batch (or with the input values), e.g. a mask "
+                            "computed from the data; pass batch_axis=None to export fixed shapes")
                     dims = multiples(va.shape, vb.shape, f"a constant argument of {na.name}")
                     if va.size and not (va == va.flat[0]).all():
                         raise ValueError(
@@ -369,8 +379,16 @@ class _Exporter:
         value = node.inputs[i]
         if isinstance(value, Tensor) and id(value) in self.input_of:
             return self.leaf(value)
-        if (node, i) in self.dyn_consts:  # a fill that grows with the batch
+        if (node, i) in self.dyn_consts:  # a fill that grows with the batch, or a count
             v = np.asarray(value.data if isinstance(value, Tensor) else value)
+            how = self.dyn_consts[(node, i)]
+            if how[0] in ("times", "over"):  # k * batch, or k / batch
+                dtype = self.onnx.helper.np_dtype_to_tensor_dtype(v.dtype)
+                n = self.add("Reshape", [self.add("Cast", [self.batch()], to=dtype)[0],
+                                         self.ints(v.shape)])[0]
+                k = self.const(np.asarray(how[1], dtype=v.dtype))
+                return self.add("Mul", [n, k])[0] if how[0] == "times" else \
+                    self.add("Div", [k, n])[0]
             fill = self.const(v.reshape(-1)[:1].reshape(()) if v.size else np.zeros((), v.dtype))
             dims = self.dyn_consts[(node, i)]
             return self.add("Expand", [fill, self.shape_tensor(v.shape, dims, minus_one=False)])[0]
@@ -416,7 +434,7 @@ class _Exporter:
         if e is not None:
             key = (e[0], e[1]) if isinstance(e[0], Function) else id(e[0])
             return self.dyn.get(key, (0,) * len(shape))
-        if (node, i) in self.dyn_consts:
+        if (node, i) in self.dyn_consts and not isinstance(self.dyn_consts[(node, i)][0], str):
             return self.dyn_consts[(node, i)]
         v = node.inputs[i]
         if isinstance(v, Tensor) and id(v) in self.input_of:
@@ -886,8 +904,9 @@ def _astype(ex: _Exporter, node: Function) -> list[str]:
 def _where_op(ex: _Exporter, node: Function) -> list[str]:
     dtype = _out(ex, node)[1]
     cond = ex.value(node, 0)
-    if cond is None:
-        raise _Refused("a condition computed in the graph")
+    if cond is None:  # comparisons are never recorded: a condition is a constant of the trace
+        raise _Refused("a condition that grows with the batch, so computed from the input data "
+                       "(comparisons are not recorded)")
     return ex.add("Where", [ex.const(np.asarray(cond, dtype=bool)), ex.cast_arg(node, 1, dtype),
                             ex.cast_arg(node, 2, dtype)])
 

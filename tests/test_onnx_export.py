@@ -185,14 +185,26 @@ def test_op(name, path):
     _check(fn, xs, path, other=other, batch_axis=None if other is None else 0)
 
 
-def test_mean_over_the_batch_is_refused_with_a_dynamic_batch_then_exported_fixed(path):
-    def fn(x):
-        return x - x.mean(axis=0)  # divides by the batch size, a constant in the graph
+def test_means_over_the_batch_divide_by_the_batch_size(path):
+    def fn(x, y):
+        centred = x - x.mean(axis=0)  # Sum, then Div by the batch size: computed in the model
+        return centred, nn.MSELoss()(ag.sigmoid(x), y), x.sum() * (1.0 / x.shape[0])
 
-    with pytest.raises(ValueError, match="batch_axis=None"):
-        ag.onnx.export(fn, ag.randn(4, 3), path)
+    _check(fn, [_rand(4, 3), _rand(4, 3, seed=1)], path,
+           other=[_rand(7, 3, seed=2), _rand(7, 3, seed=3)])
+
+
+def test_constants_computed_from_the_data_are_refused_with_a_dynamic_batch(path):
+    with pytest.raises(ValueError, match="changes with the batch"):
+        ag.onnx.export(lambda x: x - float(x.data.mean()), ag.randn(4, 3), path)
+    with pytest.raises(ValueError, match="not one repeated value"):
+        ag.onnx.export(lambda x: x * ag.Tensor((x.data > 0).astype(np.float64)), ag.randn(4, 3),
+                       path)
+    with pytest.raises(ValueError, match="Where in HuberLoss"):
+        ag.onnx.export(lambda x, y: nn.HuberLoss(delta=10.0)(x, y),
+                       (ag.randn(4, 3), ag.randn(4, 3)), path)
     assert not path.exists()
-    _check(fn, [_rand(4, 3)], path, batch_axis=None)
+    _check(lambda x: x - float(x.data.mean()), [_rand(4, 3)], path, batch_axis=None)
 
 
 # ----- refusals and the user's objects ---------------------------------------------------------
