@@ -15,10 +15,12 @@ its running statistics). Integer inputs (indices for ``nn.Embedding``) cannot re
 must reach an op as they are (an index), not through arithmetic, which would not be recorded.
 
 The batch axis (``batch_axis``, axis 0 by default) is dynamic: the function is recorded a second
-time on a batch one larger, and every size that grows with the batch (a reshape's target, the
-shape of a zero initial state) is computed from the input's shape in the model. A constant that
-depends on the batch in any other way (a mean over the batch axis divides by the batch size) is
-refused with the advice to pass ``batch_axis=None``, which exports fixed shapes from one pass.
+time on a batch one larger (the example with its first row repeated), and every size that grows
+with the batch (a reshape's target, the shape of a zero initial state, the divisor of a mean over
+the batch) is computed from the input's shape in the model. A constant that changes between the
+two passes in any other way (a mask computed from the data, a ``Where`` condition: comparisons are
+not recorded) is refused with the advice to pass ``batch_axis=None``, which exports fixed shapes
+from one pass.
 
 ``onnx`` (to build and check the model) is imported only when ``export`` runs: install it with
 ``pip install 'autograd_engine[onnx]'``, which also brings ``onnxruntime`` to run the model. The
