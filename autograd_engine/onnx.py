@@ -56,7 +56,10 @@ def export(fn: Callable[..., Any], example_inputs: Any, path: str | os.PathLike 
     """Record ``fn(*example_inputs)`` once and write it to ``path`` as an ONNX model.
 
     ``fn`` is any callable of Tensors, e.g. an ``nn.Module`` (exported in eval mode, its
-    parameters as initializers named by their ``state_dict`` keys). ``example_inputs`` is a Tensor,
+    parameters as initializers named by their ``state_dict`` keys). It is called twice, the
+    second time on other values (and a batch one larger) to find what depends on the data and
+    on the batch size; a plain function is called as it is, so put the modules it uses in eval
+    mode first. ``example_inputs`` is a Tensor,
     an array or a tuple of them; their values only serve to record the graph. Outputs may be a
     Tensor or (nested) tuples and lists of Tensors, as an LSTM returns; they become the graph's
     outputs in that order. ``batch_axis`` of every input (and every size that grows with it) is
@@ -103,11 +106,14 @@ def export(fn: Callable[..., Any], example_inputs: Any, path: str | os.PathLike 
                              "for fixed shapes")
     names = _names(input_names, len(arrays), "input")
     first = _trace(fn, arrays)
-    second = None
+    # The second pass: other values (each example flipped, floats also scaled and shifted, so that
+    # statistics of the data change too), and one more row on the batch axis.
+    others = [(np.flip(a) * 1.5 + 0.125).astype(a.dtype) if a.dtype.kind == "f" else np.flip(a)
+              for a in arrays]
     if batch_axis is not None:
-        grown = [np.concatenate([a, np.take(a, [0], axis=batch_axis)], axis=batch_axis)
-                 for a in arrays]
-        second = _trace(fn, grown)
+        others = [np.concatenate([o, np.take(o, [0], axis=batch_axis)], axis=batch_axis)
+                  for o in others]
+    second = _trace(fn, others)
     out_names = _names(output_names, len(first.outputs), "output")
     model = _Exporter(first, second, batch_axis, names, out_names, fn).build(onnx)
     onnx.checker.check_model(model, full_check=True)
@@ -201,7 +207,7 @@ class _Refused(Exception):
 
 
 class _Exporter:
-    def __init__(self, first: _Trace, second: _Trace | None, batch_axis: int | None,
+    def __init__(self, first: _Trace, second: _Trace, batch_axis: int | None,
                  input_names: list[str], output_names: list[str], fn: Any) -> None:
         self.t, self.batch_axis = first, batch_axis
         self.input_names, self.output_names = input_names, output_names
@@ -229,8 +235,7 @@ class _Exporter:
         self.input_of = {id(t): k for k, t in enumerate(first.inputs)}
         self.input_data = {id(t.data): k for k, t in enumerate(first.inputs)}
         self.used_inputs: set[int] = set()
-        if second is not None:
-            self._compare(second)
+        self._compare(second)
         self.param_names: dict[int, str] = {}
         self.scope_names: dict[int, str] = {}
         if callable(getattr(fn, "named_modules", None)):
@@ -244,24 +249,37 @@ class _Exporter:
 
     # ----- the second pass: which sizes follow the batch --------------------------------------
     def _compare(self, second: _Trace) -> None:
+        """Match the second pass (other values, a batch one larger unless ``batch_axis`` is None)
+        with the first, node by node: sizes that grew are multiples of the batch; constants must
+        be the same, or fills and counts that follow the batch."""
         a, b = self.t, second
+        ax = self.batch_axis
+        if ax is None:
+            n1 = n2 = 1
+            changed = "other input values"
+            fix = ("; the model would hard-code the example's. Compute it with recorded Tensor "
+                   "ops (comparisons, .data and NumPy calls are not recorded)")
+        else:
+            n1 = a.inputs[0].shape[ax]
+            n2 = b.inputs[0].shape[ax]
+            changed = "other input values and a batch one larger"
+            fix = ("; pass batch_axis=None to export fixed shapes, and compute what depends on the "
+                   "data with recorded Tensor ops (comparisons, .data and NumPy calls are not "
+                   "recorded)")
+            if any(t.shape[ax] != n1 for t in a.inputs):
+                raise ValueError(f"ag.onnx.export: the example inputs differ in size on "
+                                 f"batch_axis={ax} ({[t.shape for t in a.inputs]}); pass "
+                                 "batch_axis=None")
         names_a = [n.name for n in a.order]
         names_b = [n.name for n in b.order]
         if names_a != names_b or len(a.outputs) != len(b.outputs):
-            raise ValueError("ag.onnx.export: the function records a different graph for a batch "
-                             "one larger (its ops depend on the batch size); pass batch_axis=None "
-                             "to export fixed shapes")
-        ax = self.batch_axis
-        n1 = a.inputs[0].shape[ax]
-        n2 = b.inputs[0].shape[ax]
-        if any(t.shape[ax] != n1 for t in a.inputs):
-            raise ValueError(f"ag.onnx.export: the example inputs differ in size on batch_axis={ax} "
-                             f"({[t.shape for t in a.inputs]}); pass batch_axis=None")
+            raise ValueError(f"ag.onnx.export: the function records a different graph for {changed} "
+                             "(Python control flow on the data or the batch size), so no one "
+                             "graph stands for it" + (fix if ax is not None else ""))
 
         def multiples(s1: tuple, s2: tuple, what: str) -> tuple:
             if len(s1) != len(s2):
-                raise ValueError(f"ag.onnx.export: {what} changes rank with the batch size; pass "
-                                 "batch_axis=None")
+                raise ValueError(f"ag.onnx.export: {what} changes rank for {changed}" + fix)
             out = []
             for d1, d2 in zip(s1, s2):
                 if d1 == d2:
@@ -270,18 +288,16 @@ class _Exporter:
                     out.append(d1 // n1)
                 else:
                     raise ValueError(f"ag.onnx.export: a size of {what} changes from {d1} to {d2} "
-                                     f"when the batch grows from {n1} to {n2}, not in proportion; "
-                                     "pass batch_axis=None")
+                                     f"for {changed}, not in proportion to the batch" + fix)
             return tuple(out)
 
         for t in a.inputs:
-            self.dyn[id(t)] = tuple(int(k == ax) for k in range(t.ndim))
+            self.dyn[id(t)] = tuple(int(k == ax) for k in range(t.ndim))  # (ax None: all 0)
         for na, nb in zip(a.order, b.order):
             ea, eb = na.next_functions, nb.next_functions
             for i, (x, y) in enumerate(zip(ea, eb)):
                 if (x is None) != (y is None):
-                    raise ValueError("ag.onnx.export: the graph differs for a larger batch; pass "
-                                     "batch_axis=None")
+                    raise ValueError(f"ag.onnx.export: the graph differs for {changed}" + fix)
                 if x is not None and isinstance(x[0], Function):
                     self.dyn[(x[0], x[1])] = multiples(x[2], y[2], f"the output of {x[0].name}")
                 if x is None:  # a constant: the same, or a batch-sized fill
@@ -304,15 +320,14 @@ class _Exporter:
                                 continue
                         raise ValueError(
                             f"ag.onnx.export: a constant argument of {na.name}{_where(na)} "
-                            "changes with the batch (or with the input values), e.g. a mask "
-                            "computed from the data; pass batch_axis=None to export fixed shapes")
+                            f"changes for {changed} (e.g. a mask computed from the data)" + fix)
                     dims = multiples(va.shape, vb.shape, f"a constant argument of {na.name}")
                     if va.size and not (va == va.flat[0]).all():
                         raise ValueError(
                             f"ag.onnx.export: {na.name}{_where(na)} takes a constant of shape "
                             f"{va.shape} that grows with the batch and is not one repeated value "
                             "(only fills such as zero initial states can be exported with a "
-                            "dynamic batch); pass batch_axis=None")
+                            "dynamic batch)" + fix)
                     self.dyn_consts[(na, i)] = dims
         for ta, tb in zip(a.outputs, b.outputs):
             if ta.grad_fn is not None:

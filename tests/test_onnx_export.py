@@ -195,7 +195,7 @@ def test_means_over_the_batch_divide_by_the_batch_size(path):
 
 
 def test_constants_computed_from_the_data_are_refused_with_a_dynamic_batch(path):
-    with pytest.raises(ValueError, match="changes with the batch"):
+    with pytest.raises(ValueError, match="changes for other input values"):
         ag.onnx.export(lambda x: x - float(x.data.mean()), ag.randn(4, 3), path)
     with pytest.raises(ValueError, match="not one repeated value"):
         ag.onnx.export(lambda x: x * ag.Tensor((x.data > 0).astype(np.float64)), ag.randn(4, 3),
@@ -204,7 +204,13 @@ def test_constants_computed_from_the_data_are_refused_with_a_dynamic_batch(path)
         ag.onnx.export(lambda x, y: nn.HuberLoss(delta=10.0)(x, y),
                        (ag.randn(4, 3), ag.randn(4, 3)), path)
     assert not path.exists()
-    _check(lambda x: x - float(x.data.mean()), [_rand(4, 3)], path, batch_axis=None)
+    # with fixed shapes too: a constant computed from the data would be the example's
+    with pytest.raises(ValueError, match="hard-code"):
+        ag.onnx.export(lambda x: x - float(x.data.mean()), ag.randn(4, 3), path, batch_axis=None)
+    with pytest.raises(ValueError, match="different graph"):
+        ag.onnx.export(lambda x: x * 2 if x.data[0, 0] > x.data[-1, -1] else x + 3,
+                       ag.Tensor([[1.0, 0.0]]), path, batch_axis=None)
+    _check(lambda x: x - float(np.pi), [_rand(4, 3)], path, batch_axis=None)
 
 
 # ----- refusals and the user's objects ---------------------------------------------------------
