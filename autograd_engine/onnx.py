@@ -67,7 +67,8 @@ def export(fn: Callable[..., Any], example_inputs: Any, path: str | os.PathLike 
     ``onnx.checker``); ``path=None`` writes no file.
 
     Ops that have no translation are refused with a ``ValueError`` naming each of them (and the
-    module they ran in), before anything is written.
+    module they ran in), before anything is written. float32 and float64 models both export;
+    onnxruntime runs float64 ones too, except ``erf`` and exact ``gelu`` (it has no float64 Erf).
 
     >>> import os, tempfile
     >>> import numpy as np
@@ -675,11 +676,38 @@ def _params(node: Function) -> dict:
 
 
 def _leaky_relu(ex: _Exporter, node: Function) -> list[str]:
-    return ex.add("LeakyRelu", [ex.arg(node, 0)], alpha=float(_params(node).get("slope", 0.01)))
+    slope = float(_params(node).get("slope", 0.01))
+    dtype = _out(ex, node)[1]
+    if dtype == np.float32:
+        return ex.add("LeakyRelu", [ex.arg(node, 0)], alpha=slope)
+    # onnxruntime has LeakyRelu for float32 only: max(x, 0) + slope * min(x, 0)
+    x, zero = ex.arg(node, 0), ex.const(0, dtype)
+    neg = ex.add("Mul", [ex.add("Min", [x, zero])[0], ex.const(slope, dtype)])[0]
+    return ex.add("Add", [ex.add("Max", [x, zero])[0], neg])
+
+
+def _softplus(ex: _Exporter, node: Function) -> list[str]:
+    dtype = _out(ex, node)[1]
+    if dtype == np.float32:
+        return ex.add("Softplus", [ex.arg(node, 0)])
+    # onnxruntime has Softplus for float32 only: max(x, 0) + log(1 + exp(-|x|)), which never
+    # overflows
+    x = ex.arg(node, 0)
+    tail = ex.add("Exp", [ex.add("Neg", [ex.add("Abs", [x])[0]])[0]])[0]
+    tail = ex.add("Log", [ex.add("Add", [tail, ex.const(1, dtype)])[0]])[0]
+    return ex.add("Add", [ex.add("Max", [x, ex.const(0, dtype)])[0], tail])
 
 
 def _elu(ex: _Exporter, node: Function) -> list[str]:
-    return ex.add("Elu", [ex.arg(node, 0)], alpha=float(_params(node).get("alpha", 1.0)))
+    alpha = float(_params(node).get("alpha", 1.0))
+    dtype = _out(ex, node)[1]
+    if dtype == np.float32:
+        return ex.add("Elu", [ex.arg(node, 0)], alpha=alpha)
+    # onnxruntime has Elu for float32 only: max(x, 0) + alpha * (exp(min(x, 0)) - 1)
+    x, zero = ex.arg(node, 0), ex.const(0, dtype)
+    em1 = ex.add("Sub", [ex.add("Exp", [ex.add("Min", [x, zero])[0]])[0], ex.const(1, dtype)])[0]
+    return ex.add("Add", [ex.add("Max", [x, zero])[0],
+                          ex.add("Mul", [em1, ex.const(alpha, dtype)])[0]])
 
 
 def _gelu(ex: _Exporter, node: Function) -> list[str]:
@@ -1008,7 +1036,8 @@ _RULES: dict[str, Callable[[_Exporter, Function], list[str]]] = {
     **{_ENGINE + "elementwise." + name: _unary(op) for name, op in [
         ("Neg", "Neg"), ("Abs", "Abs"), ("Exp", "Exp"), ("Log", "Log"), ("Sqrt", "Sqrt"),
         ("Sin", "Sin"), ("Cos", "Cos"), ("Tanh", "Tanh"), ("Sigmoid", "Sigmoid"),
-        ("Relu", "Relu"), ("Erf", "Erf"), ("Softplus", "Softplus")]},
+        ("Relu", "Relu"), ("Erf", "Erf")]},
+    _ENGINE + "elementwise.Softplus": _softplus,
     _ENGINE + "elementwise.LeakyRelu": _leaky_relu,
     _ENGINE + "elementwise.Elu": _elu,
     _ENGINE + "elementwise.Gelu": _gelu,
