@@ -523,7 +523,10 @@ class _Exporter:
         graph = helper.make_graph(self.nodes, "autograd_engine", graph_inputs, outputs,
                                   self.initializers)
         opset = [helper.make_opsetid("", OPSET)]
-        model = helper.make_model(graph, opset_imports=opset, producer_name="autograd_engine")
+        from . import __version__
+
+        model = helper.make_model(graph, opset_imports=opset, producer_name="autograd_engine",
+                                  producer_version=__version__)
         model.ir_version = helper.find_min_ir_version_for(opset)
         return model
 

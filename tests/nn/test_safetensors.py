@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import struct
 import sys
 
 import numpy as np
@@ -80,6 +82,12 @@ def test_what_does_not_fit_is_refused_and_nothing_written(tmp_path):
         nn.save({"name": "text"}, path)
     assert not path.exists()
     path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
+    with pytest.raises(ValueError, match="not a valid .safetensors file"):
+        nn.load(path)
+    # a forged header declaring 40 GB of data in a file of a few bytes: refused before allocating
+    header = json.dumps({"w": {"dtype": "F32", "shape": [100000, 100000],
+                               "data_offsets": [0, 40_000_000_000]}}).encode()
+    path.write_bytes(struct.pack("<Q", len(header)) + header + bytes(16))
     with pytest.raises(ValueError, match="not a valid .safetensors file"):
         nn.load(path)
     model = nn.Linear(3, 2)
