@@ -208,6 +208,10 @@ class _Refused(Exception):
 
 
 class _Exporter:
+    """Builds the ONNX graph from the first pass, with what the second pass showed (which sizes
+    and constants follow the batch): ``values`` maps each node output to its ONNX name, and each
+    rule in ``_RULES`` adds the nodes for one engine op through ``add``, ``arg`` and ``const``."""
+
     def __init__(self, first: _Trace, second: _Trace, batch_axis: int | None,
                  input_names: list[str], output_names: list[str], fn: Any) -> None:
         self.t, self.batch_axis = first, batch_axis
@@ -445,19 +449,6 @@ class _Exporter:
         v = node.inputs[i]
         v = np.asarray(v.data if isinstance(v, Tensor) else v)
         return v.shape, v.dtype
-
-    def arg_dyn(self, node: Function, i: int) -> tuple:
-        e = node.next_functions[i]
-        shape = self.arg_meta(node, i)[0]
-        if e is not None:
-            key = (e[0], e[1]) if isinstance(e[0], Function) else id(e[0])
-            return self.dyn.get(key, (0,) * len(shape))
-        if (node, i) in self.dyn_consts and not isinstance(self.dyn_consts[(node, i)][0], str):
-            return self.dyn_consts[(node, i)]
-        v = node.inputs[i]
-        if isinstance(v, Tensor) and id(v) in self.input_of:
-            return self.dyn.get(id(v), (0,) * len(shape))
-        return (0,) * len(shape)
 
     def cast_arg(self, node: Function, i: int, dtype: np.dtype) -> str:
         """Argument ``i`` in ``dtype`` (constants converted, graph values cast)."""
