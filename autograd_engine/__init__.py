@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from . import func, inplace, interop  # noqa: F401 - inplace/interop attach Tensor protocols
+from . import func, inplace, interop, onnx  # noqa: F401 - inplace/interop attach Tensor protocols
 from .anomaly import detect_anomaly
 from .engine import grad
 from .factories import (
@@ -97,7 +97,7 @@ from .tensor import DEFAULT_DTYPE, Tensor
 __version__ = "0.1.0"
 
 __all__ = [
-    "func",
+    "func", "onnx",
     "DEFAULT_DTYPE", "REGISTRY", "Function", "Tensor", "__version__", "apply_any",
     "abs", "add", "arange", "astype", "broadcast_to", "clip", "cos", "default_generator",
     "detect_anomaly", "divide", "elu", "enable_grad", "erf", "exp", "expand_dims", "eye", "full",

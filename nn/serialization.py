@@ -3,6 +3,13 @@
 Files are written with ``np.savez`` (numeric arrays plus a format tag and, for optimizers, the
 param-group options as a JSON string) and read with ``np.load(..., allow_pickle=False)``: a file
 holding object arrays or pickled data is refused, never executed.
+
+A path ending in ``.safetensors`` is written and read with the ``safetensors`` package's NumPy API
+instead (``pip install 'autograd_engine[safetensors]'``), the format PyTorch and Hugging Face
+tools share: the same flat names and arrays, the format tag and optimizer options in the file's
+text metadata. ``safetensors.torch.load_file`` reads a saved module's file into a torch
+``state_dict``, and a file that ``safetensors.torch.save_file`` wrote loads into the matching
+``nn`` model.
 """
 
 from __future__ import annotations
@@ -43,7 +50,8 @@ def _numeric(name: str, value: Any) -> np.ndarray:
 
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Save a Module's ``state_dict``, an Optimizer's ``state_dict`` or a flat dict of arrays to
-    ``path`` as ``.npz`` (NumPy appends ``.npz`` when the name lacks it).
+    ``path`` as ``.npz`` (NumPy appends ``.npz`` when the name lacks it), or as ``.safetensors``
+    when ``path`` ends so (needs the ``safetensors`` package).
 
     >>> import os, tempfile
     >>> import nn
@@ -84,7 +92,58 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         raise TypeError(f"nn.save: can save an nn.Module, an optimizer or a dict of arrays, not "
                         f"{type(obj).__name__}")
     arrays[_FORMAT_KEY] = np.array(kind)
-    np.savez(path, **arrays)
+    if _is_safetensors(path):
+        _save_safetensors(arrays, path)
+    else:
+        np.savez(path, **arrays)
+
+
+def _is_safetensors(path: str | os.PathLike) -> bool:
+    return os.fspath(path).endswith(".safetensors")
+
+
+def _safetensors_numpy(fn: str) -> Any:
+    try:
+        import safetensors.numpy
+    except ImportError:
+        raise ImportError(f"nn.{fn}: .safetensors files need the safetensors package: pip install "
+                          "'autograd_engine[safetensors]' (or pip install safetensors)") from None
+    return safetensors.numpy
+
+
+def _save_safetensors(arrays: dict[str, np.ndarray], path: str | os.PathLike) -> None:
+    """The arrays as tensors; the format tag and optimizer options (strings) as metadata."""
+    st = _safetensors_numpy("save")
+    from safetensors import SafetensorError
+
+    metadata = {k: str(arrays.pop(k)) for k in (_FORMAT_KEY, _GROUPS_KEY) if k in arrays}
+    try:
+        st.save_file(arrays, os.fspath(path),
+                     metadata=metadata)
+    except (SafetensorError, ValueError, TypeError) as exc:  # a dtype it has no code for
+        raise TypeError(f"nn.save: cannot write {os.fspath(path)} as safetensors ({exc}); dtypes "
+                        f"{sorted({str(v.dtype) for v in arrays.values()})}") from None
+
+
+def _read_safetensors(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Tensors plus the metadata strings, as the ``.npz`` reader returns them."""
+    st = _safetensors_numpy("load")
+    from safetensors import safe_open
+
+    p = os.fspath(path)
+    try:
+        arrays = st.load_file(p)
+        with safe_open(p, framework="np") as f:
+            metadata = f.metadata() or {}
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # a truncated, forged or foreign file (SafetensorError, ...)
+        raise ValueError(f"nn.load: refusing to load {p}: it is not a valid .safetensors file "
+                         f"({type(exc).__name__}: {exc})") from None
+    for k in (_FORMAT_KEY, _GROUPS_KEY):
+        if k in metadata:
+            arrays[k] = np.array(metadata[k])
+    return arrays
 
 
 def _read(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -163,7 +222,8 @@ def load(path: str | os.PathLike, into: Module | Optimizer | None = None) -> Any
     ``load_state_dict``), a ``{"state", "param_groups"}`` dict for an optimizer, a dict for a dict.
     With ``into`` (a Module or Optimizer) it loads the state into it (strictly: missing, unexpected
     or mis-shaped keys raise, listing them) and returns it. Pickled files, object arrays and
-    truncated or foreign files raise ``ValueError``.
+    truncated or foreign files raise ``ValueError``. A path ending in ``.safetensors`` is read with
+    the ``safetensors`` package (also files written by ``safetensors.torch.save_file``).
 
     >>> import os, tempfile
     >>> import numpy as np
@@ -175,7 +235,7 @@ def load(path: str | os.PathLike, into: Module | Optimizer | None = None) -> Any
     ...
     ValueError: nn.load: refusing to load ...
     """
-    arrays = _read(path)
+    arrays = _read_safetensors(path) if _is_safetensors(path) else _read(path)
     kind = str(arrays.pop(_FORMAT_KEY)) if _FORMAT_KEY in arrays else None
     if kind == _OPTIMIZER:
         if _GROUPS_KEY not in arrays:

@@ -709,6 +709,7 @@ class Clip(Function):
                 f"shape {np.shape(x)} to {np.shape(out)}; bounds must broadcast to x's shape"
             )
         ctx.inside = (x >= lo) & (x <= hi)
+        ctx.a_min, ctx.a_max = a_min, a_max  # op attributes, for exporters (vars(node))
         dtype = np.result_type(x)
         return out.astype(dtype, copy=False) if dtype.kind == "f" else out
 
