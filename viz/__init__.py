@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from .grad_flow import grad_flow_stats, plot_grad_flow
 from .graph import GraphvizNotFoundError, draw_graph, render, retain_grads, to_dot
+from .step import Player, Step, step_through
 
 __all__ = [
     "GraphvizNotFoundError", "draw_graph", "grad_flow_stats", "plot_grad_flow", "render",
-    "retain_grads", "to_dot",
+    "retain_grads", "to_dot", "Player", "Step", "step_through",
 ]

@@ -33,13 +33,11 @@ from ._graph import (
     scope_title,
 )
 
-RANKDIRS = ("LR", "TB", "RL", "BT")
+RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
+AUTO_NODES = 60  # collapse="auto" folds repeated blocks and modules until this many nodes remain
+AUTO_TB = 24  # rankdir="auto": left to right up to this many drawn nodes, top to bottom beyond
 MAX_FANOUT = 8  # leaves used by more ops than this are drawn once per use
 BIG_GRAPH = 1200  # past this many drawn nodes, trade some layout quality for speed
-_OP_SYMBOLS = {
-    "Add": "+", "Sub": "\u2212", "Mul": "\u00d7", "Div": "\u00f7", "Neg": "\u2212x", "Pow": "**",
-    "MatMul": "@",
-}
 _NODE_ATTRS = {"inputs", "needs_input_grad", "scope"}
 _FONT = "Helvetica"
 
@@ -118,7 +116,7 @@ def _shape_text(t: Tensor) -> str:
 class Options:
     params: Any = None
     model: Any = None
-    rankdir: str = "LR"
+    rankdir: str = "auto"
     show_data: bool | None = None
     show_grad: bool | None = None
     show_saved: bool = False
@@ -127,7 +125,7 @@ class Options:
     grad_range: Any = None
     legend: bool | None = None
     max_nodes: int | None = 500
-    collapse: Any = None
+    collapse: Any = "auto"
     collapse_repeated: bool = False
     cluster: bool = True
     title: str | None = None
@@ -213,7 +211,8 @@ class Layout:
     def _plan(self) -> None:
         g, opts = self.g, self.opts
         explicit: set = set()
-        if opts.collapse is not None:
+        auto = isinstance(opts.collapse, str) and opts.collapse == "auto"
+        if opts.collapse is not None and not auto:
             spec = opts.collapse
             spec = [spec] if isinstance(spec, (str, type)) or not hasattr(spec, "__iter__") else list(spec)
             explicit = {k for k, obj in g.scopes.items()
@@ -225,6 +224,8 @@ class Layout:
         grouping = self._key_boxes(explicit) if explicit else {}
         if opts.collapse_repeated:
             grouping = self._repeated(grouping)
+        if auto and len(g) > AUTO_NODES and g.scopes:
+            grouping = self._auto(grouping)
 
         limit = opts.max_nodes
         if limit is not None and self._visible_count(grouping) > limit and g.scopes:
@@ -249,6 +250,44 @@ class Layout:
 
         if limit is not None and self._visible_count(self.group) > limit:
             self._truncate(limit)
+
+    def _auto(self, grouping: dict) -> dict:
+        """collapse="auto": fold runs of repeated blocks, then whole modules, innermost first,
+        until at most AUTO_NODES nodes remain (never the one outermost module: the model)."""
+        g = self.g
+        done: list[str] = []
+        if not self.opts.collapse_repeated:
+            trial = self._repeated(grouping)
+            boxes = {id(b): b for b in trial.values()}.values()
+            runs = [b for b in boxes if len(b.keys) > 1]
+            if runs:
+                grouping = trial
+                done.append("repeated blocks " + _list_names(
+                    f"{self._scope_label_text(b.keys[0])} \u2026 {self._scope_label_text(b.keys[-1])}"
+                    for b in runs))
+        taken = {k for b in grouping.values() for k in b.keys}
+        tops = {k for k in g.scopes if len(k) == 1}
+        lowest = 1 if len(tops) > 1 else 2
+        max_level = max(len(k) for k in g.scopes)
+        for level in range(max_level, lowest - 1, -1):
+            if self._visible_count(grouping) <= AUTO_NODES:
+                break
+            keys = {k for k in g.scopes if len(k) == level
+                    and not any(k[:i] in taken for i in range(1, level + 1))}
+            if not keys:
+                continue
+            trial = {**grouping, **self._key_boxes(keys)}
+            # a node already inside a repeated-run box stays there
+            for nid, box in grouping.items():
+                trial[nid] = box
+            grouping = trial
+            taken |= keys
+            done.append(f"{len(keys)} module(s) at nesting level {level} ("
+                        + _list_names(self._scope_label_text(k) for k in sorted(keys)) + ")")
+        if done:
+            self.notes.append(f"{len(g):,} nodes, shown as {self._visible_count(grouping):,}; "
+                              "collapsed " + "; ".join(done))
+        return grouping
 
     def _repeated(self, grouping: dict) -> dict:
         """Merge runs of same-type sibling modules (layers.0, layers.1, ...) into one box each."""
@@ -379,11 +418,18 @@ class Emitter:
         self.opts = opts
         self.g = build(roots, opts.params, opts.model)
         self.layout = Layout(self.g, opts)
+        self.grads: dict[str, Any] = {}  # value id -> gradient computed for the drawing only
+        self.names: dict[str, str] = {}  # value id -> a label for an unnamed value (the player's)
+        self.rankdir = opts.rankdir
+        if self.rankdir == "auto":  # small graphs read left to right, big ones top to bottom
+            drawn = self.layout._visible_count(self.layout.group) + (1 if self.layout.hidden else 0)
+            self.rankdir = "LR" if drawn <= AUTO_TB else "TB"
         self.grad_mags: dict[str, float | None] = {}
-        if opts.color_by_grad:
-            for v in self.g.values:
-                self.grad_mags[v.id] = C.grad_magnitude(v.tensor)
-            self.lo, self.hi = C.resolve_range(opts.grad_range, list(self.grad_mags.values()))
+
+    def grad_of(self, v: ValueNode) -> Any:
+        """``v``'s gradient: its ``.grad``, else one computed for the drawing (or None)."""
+        g = v.tensor.grad
+        return self.grads.get(v.id) if g is None else g
 
     # -- labels --
     def _show(self, flag: bool | None, t: Tensor) -> bool:
@@ -403,13 +449,15 @@ class Emitter:
         if uses:
             tag += f" (shared, {uses:,} uses)"
         title = f"<B>{html_text(v.name)}</B>" if v.name is not None else ""
+        if not title and v.id in self.names:
+            title = f'<I>{html_text(self.names[v.id])}</I>'
         small = f'<FONT POINT-SIZE="8">{tag}</FONT>' if tag else ""
         head = title + (" " if title and small else "") + small
         show_data, show_grad = self._show(opts.show_data, t), self._show(opts.show_grad, t)
         freed = getattr(t, "freed", False)
         if freed:  # an intermediate the engine did not keep: its value is unknown
             show_data = False
-        grad = t.grad
+        grad = self.grad_of(v)
         cells: list[str] = []
         scalar = t.size == 1
         if scalar:
@@ -429,7 +477,7 @@ class Emitter:
                 cells.append(_stats_html("grad", grad.data))
         if freed and self._show(opts.show_data, t):
             cells.append('<FONT POINT-SIZE="8">value not kept</FONT>')
-        horizontal = scalar and opts.rankdir in ("LR", "RL")
+        horizontal = scalar and self.rankdir in ("LR", "RL")
         kind_fill = C.KIND_FILL[v.kind]
         if opts.color_by_grad and head:
             # the fill shows the gradient; the kind stays visible in the border and a small tag
@@ -460,6 +508,7 @@ class Emitter:
 
     def value_tooltip(self, v: ValueNode) -> str:
         t = v.tensor
+        grad = self.grad_of(v)
         kind = C.KIND_TEXT[v.kind]
         lines = [kind if v.name is None else f"{v.name} ({kind})",
                  f"shape {t.shape}, {t.dtype}"]
@@ -467,16 +516,16 @@ class Emitter:
             lines.append(f"made by {t.grad_fn.name}")
         if getattr(t, "freed", False):
             lines.append("value not kept by the graph (nothing else referenced it)")
-            if t.grad is not None:
-                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(t.grad.data).items()))
+            if grad is not None:
+                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(grad.data).items()))
         elif t.size == 1:
             lines.append("data " + num(np.asarray(t.data).reshape(-1)[0]))
-            if t.grad is not None:
-                lines.append("grad " + num(np.asarray(t.grad.data).reshape(-1)[0]))
+            if grad is not None:
+                lines.append("grad " + num(np.asarray(grad.data).reshape(-1)[0]))
         elif t.size:
             lines.append("data " + ", ".join(f"{k} {s}" for k, s in stats(t.data).items()))
-            if t.grad is not None:
-                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(t.grad.data).items()))
+            if grad is not None:
+                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(grad.data).items()))
         if self.opts.color_by_grad:
             m = self.grad_mags[v.id]
             lines.append("mean |grad| " + ("none" if m is None else num(m)))
@@ -485,8 +534,8 @@ class Emitter:
     def op_stmt(self, o: OpNode) -> str:
         fn, opts = o.fn, self.opts
         name = fn.name
-        symbol = _OP_SYMBOLS.get(name, name)
-        rows = [f'<B>{html_text(symbol, 32)}</B>']
+        # op names throughout (Add, Mul, Tanh): the same words as fn.name, errors and the player
+        rows = [f'<B>{html_text(name, 32)}</B>']
         if opts.show_attrs:
             for k, val in vars(fn).items():
                 if k.startswith("_") or k in _NODE_ATTRS:
@@ -604,8 +653,12 @@ class Emitter:
     # -- the whole text --
     def lines(self) -> list[str]:
         g, opts, lay = self.g, self.opts, self.layout
+        if opts.color_by_grad:
+            for v in g.values:
+                self.grad_mags[v.id] = C.grad_magnitude(self.grad_of(v))
+            self.lo, self.hi = C.resolve_range(opts.grad_range, list(self.grad_mags.values()))
         n_visible = lay._visible_count(lay.group) + (1 if lay.hidden else 0)
-        out = [f"\tgraph [rankdir={opts.rankdir}, fontname=\"{_FONT}\", fontsize=11, nodesep=0.25, "
+        out = [f"\tgraph [rankdir={self.rankdir}, fontname=\"{_FONT}\", fontsize=11, nodesep=0.25, "
                "ranksep=0.35, newrank=true" + (f", dpi={float(opts.dpi):g}" if opts.dpi else "") + "]\n",
                f"\tnode [fontname=\"{_FONT}\", fontsize=10]\n",
                "\tedge [color=\"#6c757d\", arrowsize=0.6]\n"]
