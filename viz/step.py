@@ -271,7 +271,6 @@ def _labels(g: Any) -> dict[str, str]:
     """A short name per value: its own name, a small expression (``x1·w1``) or ``t7``."""
     inputs, producer, _ = _in_edges(g)
     ops = {o.id: o for o in g.ops}
-    consts = {c.id: c for c in g.consts}
     labels: dict[str, str] = {}
     for v in g.values:
         if v.name is not None:
@@ -331,7 +330,6 @@ def _val(t: Any) -> float | None:
 
 
 def _backward_steps(g: Any, rec: Any, labels: dict, em: Emitter) -> tuple[list, list, dict]:
-    by_id = {v.id: v for v in g.values}
     ops = {o.id: o for o in g.ops}
     inputs, producer, consumers = _in_edges(g)
     L = labels[rec.root_id]
@@ -419,7 +417,6 @@ def _backward_steps(g: Any, rec: Any, labels: dict, em: Emitter) -> tuple[list, 
 
 def _forward_steps(g: Any, labels: dict, em: Emitter) -> tuple[list, list, dict]:
     by_id = {v.id: v for v in g.values}
-    consts = {c.id: c for c in g.consts}
     ops = {o.id: o for o in g.ops}
     inputs, producer, _ = _in_edges(g)
     shown = {v.id: v.id not in em.layout.group and _scalar(v.tensor) and v.tensor.grad_fn is not None
@@ -460,7 +457,6 @@ def _forward_steps(g: Any, labels: dict, em: Emitter) -> tuple[list, list, dict]
                        "op": _visible(em, op_id),
                        "edges": [f"{s}->{op_id}" for _, s in args] + [f"{op_id}->{o}" for o in outs],
                        "fin": outs, "set": sets, "lines": lines})
-    del consts
     return steps, frames, blanks
 
 
@@ -534,7 +530,10 @@ _JS = r"""(function () {
     for (var s = 0; s <= k; s++) {
       var f = frames[s];
       if (f.op && s < k) each([f.op], function (g) { g.classList.add("ae-done"); });
-      f.set.forEach(function (p) { text[p[0]] = p[1]; each([p[0]], function (g) { g.classList.add("ae-part"); }); });
+      f.set.forEach(function (p) {
+        text[p[0]] = p[1];
+        each([p[0]], function (g) { g.classList.add("ae-part"); });
+      });
       each(f.fin, function (g) { g.classList.remove("ae-part"); g.classList.add("ae-fin"); });
     }
     each(frames[k].run, function (g) { g.classList.add("ae-run"); });
