@@ -35,7 +35,7 @@ from ._graph import (
 
 RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 AUTO_NODES = 60  # collapse="auto" folds repeated blocks and modules until this many nodes remain
-AUTO_TB = 24  # rankdir="auto": left to right up to this many drawn nodes, top to bottom beyond
+AUTO_LR_RANKS = 5  # rankdir="auto": left to right up to this many ranks (830 px), top to bottom beyond
 MAX_FANOUT = 8  # leaves used by more ops than this are drawn once per use
 BIG_GRAPH = 1200  # past this many drawn nodes, trade some layout quality for speed
 _NODE_ATTRS = {"inputs", "needs_input_grad", "scope"}
@@ -68,7 +68,7 @@ def quote(value: Any, limit: int = 400) -> str:
 
 def num(x: Any) -> str:
     """A number the way micrograd shows it (4 decimals), switching to exponent notation."""
-    x = float(x)
+    x = float(x) + 0.0  # (-0.0 + 0.0 is 0.0: no "-0.0000")
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
@@ -421,9 +421,12 @@ class Emitter:
         self.grads: dict[str, Any] = {}  # value id -> gradient computed for the drawing only
         self.names: dict[str, str] = {}  # value id -> a label for an unnamed value (the player's)
         self.rankdir = opts.rankdir
-        if self.rankdir == "auto":  # small graphs read left to right, big ones top to bottom
-            drawn = self.layout._visible_count(self.layout.group) + (1 if self.layout.hidden else 0)
-            self.rankdir = "LR" if drawn <= AUTO_TB else "TB"
+        if self.rankdir == "auto":
+            # A page is about 830 px wide and scrolls down: a graph only a few ops deep reads left
+            # to right, anything deeper top to bottom (its width is then its widest rank).
+            ranks = {n.depth for n in self.g.nodes() if n.id not in self.layout.group}
+            ranks |= {min(m.depth for m in b.members) for b in self.layout.boxes if b.members}
+            self.rankdir = "LR" if len(ranks) + bool(self.layout.hidden) <= AUTO_LR_RANKS else "TB"
         self.grad_mags: dict[str, float | None] = {}
 
     def grad_of(self, v: ValueNode) -> Any:
@@ -477,7 +480,9 @@ class Emitter:
                 cells.append(_stats_html("grad", grad.data))
         if freed and self._show(opts.show_data, t):
             cells.append('<FONT POINT-SIZE="8">value not kept</FONT>')
-        horizontal = scalar and self.rankdir in ("LR", "RL")
+        # micrograd's one-row boxes when left to right was asked for; stacked rows otherwise, which
+        # keeps a left-to-right graph narrow enough for a page
+        horizontal = scalar and opts.rankdir in ("LR", "RL")
         kind_fill = C.KIND_FILL[v.kind]
         if opts.color_by_grad and head:
             # the fill shows the gradient; the kind stays visible in the border and a small tag
@@ -731,10 +736,15 @@ class Emitter:
             out.append(f"\t{stmt}\n")
         out.extend(self._clusters(placed))
 
+        # Edges between computed values (op -> result -> next op) pull harder than edges from
+        # leaves and constants, so a chain of ops stays a straight column instead of drifting.
+        computed = {v.id for v in g.values if v.tensor.grad_fn is not None}
         for s2, d2 in edges:
             if s2 in proxied:
                 continue
             style = ' [style=dashed, color="#adb5bd"]' if s2.startswith("c") else ""
+            if s2[0] in "fmh" or s2 in computed:
+                style = " [weight=4]"
             out.append(f"\t{s2} -> {d2}{style}\n")
         out.extend(proxy_edges)
         legend = opts.legend if opts.legend is not None else opts.color_by_grad

@@ -132,10 +132,13 @@ def record_backward(g: Graph, root: Tensor) -> Recording:
         if lg is not None:
             grads[v.id] = _as_array(lg)
 
+    outs_of: dict[str, list[tuple[int, str]]] = {}
+    for (_, nr), vid in out_vid.items():
+        outs_of.setdefault(producer[vid], []).append((nr, vid))
     for op_id in order:
         rec = ops[op_id]
         fn = fns_by_op[op_id]
-        outs = sorted((nr, vid) for (fid, nr), vid in out_vid.items() if fid == id(fn))
+        outs = sorted(outs_of[op_id])
         try:
             out_grads = []
             for _nr, vid in outs:

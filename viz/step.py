@@ -279,8 +279,11 @@ def _labels(g: Any) -> dict[str, str]:
         val = c.value
         labels[c.id] = fmt(val) if isinstance(val, (int, float, np.number)) else "c"
     n_unnamed = 0
+    outs_of: dict[str, list[str]] = {}
+    for vid, o in producer.items():
+        outs_of.setdefault(o, []).append(vid)
     for op_id in _forward_order(g):
-        outs = [vid for vid, o in producer.items() if o == op_id and vid not in labels]
+        outs = [vid for vid in outs_of.get(op_id, ()) if vid not in labels]
         if not outs:
             continue
         name = ops[op_id].fn.name
@@ -427,11 +430,14 @@ def _forward_steps(g: Any, labels: dict, em: Emitter) -> tuple[list, list, dict]
         f"{labels[v]} = {_value_text(by_id[v].tensor)}" for v in leaves[:12])
         + (", ..." if len(leaves) > 12 else "")])]
     frames = [{"run": [], "edges": [], "fin": leaves, "set": [], "lines": steps[0].lines}]
+    outs_of: dict[str, list[str]] = {}
+    for vid, o in producer.items():
+        outs_of.setdefault(o, []).append(vid)
     for k, op_id in enumerate(_forward_order(g), start=1):
         fn = ops[op_id].fn
         name = fn.name
         args = sorted(inputs.get(op_id, {}).items())
-        outs = [vid for vid, o in producer.items() if o == op_id]
+        outs = outs_of.get(op_id, [])
         lines, sets, values = [], [], {}
         for o in outs:
             t = by_id[o].tensor
