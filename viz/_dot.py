@@ -32,6 +32,7 @@ from ._graph import (
     flatten_roots,
     scope_title,
 )
+from ._record import GraphFreedError, record_backward
 
 RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 AUTO_NODES = 60  # collapse="auto" folds repeated blocks and modules until this many nodes remain
@@ -250,6 +251,9 @@ class Layout:
 
         if limit is not None and self._visible_count(self.group) > limit:
             self._truncate(limit)
+        if (self.boxes or self.hidden) and not any(" nodes" in n for n in self.notes):
+            drawn = self._visible_count(self.group) + (1 if self.hidden else 0)
+            self.notes.insert(0, f"{len(g):,} nodes, drawn as {drawn:,}")
 
     def _auto(self, grouping: dict) -> dict:
         """collapse="auto": fold runs of repeated blocks, then whole modules, innermost first,
@@ -429,6 +433,44 @@ class Emitter:
             self.rankdir = "LR" if len(ranks) + bool(self.layout.hidden) <= AUTO_LR_RANKS else "TB"
         self.grad_mags: dict[str, float | None] = {}
 
+    def fill_grads(self, roots: list[Tensor]) -> None:
+        """Gradients of intermediates for the picture only, when gradients are asked for.
+
+        A learner who calls ``backward()`` and draws expects every node's gradient, but the
+        engine keeps only the leaves'. While the graph is intact (drawn before ``backward`` or
+        after ``backward(retain_graph=True)``) they are computed here with ``ag.grad``, leaving
+        every ``.grad`` and the graph as they were; otherwise the caption says why they are absent.
+        """
+        opts = self.opts
+        if opts.show_grad is False and not opts.color_by_grad:
+            return
+        missing = [v for v in self.g.values
+                   if v.tensor.grad_fn is not None and v.tensor.requires_grad and v.tensor.grad is None
+                   and v.id not in self.layout.group
+                   and (opts.show_grad or opts.color_by_grad or v.tensor.size == 1)]
+        if not missing:
+            return
+        leaves = [v for v in self.g.values if v.tensor.grad_fn is None and v.tensor.requires_grad]
+        if not (opts.show_grad or opts.color_by_grad or any(v.tensor.grad is not None for v in leaves)):
+            return  # gradients were not asked for and backward has not run: show values only
+        root = roots[0]
+        if len(roots) != 1 or root.size != 1:
+            self.layout.notes.append(
+                "gradients of intermediates are shown only when kept (viz.retain_grads before "
+                "backward): with several outputs or a non-scalar output there is no one d out/d value")
+            return
+        try:
+            rec = record_backward(self.g, root, products=False)
+        except GraphFreedError:
+            self.layout.notes.append(
+                "grad of intermediates not shown: backward() freed the graph; call "
+                "viz.retain_grads(loss) before backward(), or draw before it")
+            return
+        for v in missing:
+            grad = rec.grads.get(v.id)
+            if grad is not None:
+                self.grads[v.id] = Tensor(grad)
+
     def grad_of(self, v: ValueNode) -> Any:
         """``v``'s gradient: its ``.grad``, else one computed for the drawing (or None)."""
         g = v.tensor.grad
@@ -478,6 +520,9 @@ class Emitter:
                 cells.append(_stats_html("data", t.data))
             if show_grad and grad is not None:
                 cells.append(_stats_html("grad", grad.data))
+            elif opts.color_by_grad and grad is not None:  # the colour's number, readable
+                a = _float_array(grad.data)
+                cells.append("\u2016grad\u2016 " + num(np.sqrt(np.sum(a * a))))
         if freed and self._show(opts.show_data, t):
             cells.append('<FONT POINT-SIZE="8">value not kept</FONT>')
         # micrograd's one-row boxes when left to right was asked for; stacked rows otherwise, which
@@ -622,38 +667,53 @@ class Emitter:
         return (f'label=<{label}>; labeljust=l; labelloc=t; style="rounded,filled"; '
                 f'fillcolor="{fill}"; color="{C.CLUSTER_BORDER}"; fontsize=10;')
 
-    def legend_stmt(self) -> str:
-        """A compact legend: node kinds on one row, the gradient scale on a second."""
-        kinds = []
-        for kind in (OUTPUT, PARAM, LEAF, CONSTANT, INTERMEDIATE):
+    def legend_lines(self) -> list[str]:
+        """The legend: one small node per kind of node drawn, shaped and coloured like it, and
+        the gradient scale, in a row of their own (a top-to-bottom graph has them above it)."""
+        kinds_present = {v.kind for v in self.g.values if v.id not in self.layout.group}
+        items = []
+        for i, kind in enumerate(k for k in (OUTPUT, PARAM, LEAF, CONSTANT, INTERMEDIATE)
+                                 if k in kinds_present):
             border, width = C.KIND_BORDER[kind]
-            kinds.append(
-                f'<TD><TABLE BORDER="{width}" COLOR="{border}" CELLBORDER="0" CELLPADDING="1">'
-                f'<TR><TD BGCOLOR="{C.KIND_FILL[kind]}" WIDTH="18" HEIGHT="10"></TD></TR></TABLE></TD>'
-                f'<TD ALIGN="LEFT">{C.KIND_TEXT[kind]}</TD>')
-        kinds.append('<TD>( )</TD><TD ALIGN="LEFT">operation</TD>')
-        rows = ['<TR><TD><TABLE BORDER="0" CELLSPACING="3" CELLPADDING="1"><TR><TD><B>legend</B></TD>'
-                + "".join(kinds) + "</TR></TABLE></TD></TR>"]
+            head = (f'<TR><TD BGCOLOR="{C.KIND_FILL[kind]}">{C.KIND_TEXT[kind]}</TD></TR>'
+                    if kind != INTERMEDIATE else f"<TR><TD>{C.KIND_TEXT[kind]}</TD></TR>")
+            items.append(
+                f'lg{i} [shape=plain, fontsize=9, label=<<TABLE BORDER="{width}" CELLBORDER="0" '
+                f'CELLSPACING="0" CELLPADDING="2" COLOR="{border}">{head}</TABLE>>]')
+        if self.g.ops:
+            items.append(f'lg_op [shape=ellipse, style=filled, fillcolor="{C.OP_FILL}", '
+                         f'color="{C.OP_BORDER}", fontsize=9, margin="0.02,0.01", height=0.25, '
+                         'label="operation"]')
+        if self.layout.boxes:
+            items.append(f'lg_box [shape=box3d, style=filled, fillcolor="{C.COLLAPSED_FILL}", '
+                         f'color="{C.CLUSTER_BORDER}", fontsize=9, height=0.25, '
+                         'label="collapsed module"]')
         if self.opts.color_by_grad:
             ticks = C.decades(self.lo, self.hi)
             swatches, labels = [], []
             for i, x in enumerate(ticks):
                 fill = C.grad_color(x, self.lo, self.hi)
                 note = "vanishing<BR/>" if i == 0 else ("exploding<BR/>" if i == len(ticks) - 1 else "")
-                swatches.append(f'<TD BGCOLOR="{fill}" WIDTH="34" HEIGHT="12"></TD>')
-                labels.append(f'<TD><FONT POINT-SIZE="8">{note}{x:.0e}</FONT></TD>')
+                swatches.append(f'<TD BGCOLOR="{fill}" WIDTH="26" HEIGHT="10"></TD>')
+                labels.append(f'<TD VALIGN="TOP"><FONT POINT-SIZE="7">{note}{x:.0e}</FONT></TD>')
             for fill, text in ((C.ZERO_FILL, "exactly 0"), (C.NONFINITE_FILL, "nan/inf"),
-                               (C.NO_GRAD_FILL, "no .grad")):
-                swatches.append(f'<TD BGCOLOR="{fill}" BORDER="1" WIDTH="34" HEIGHT="12"></TD>')
-                labels.append(f'<TD><FONT POINT-SIZE="8">{text}</FONT></TD>')
-            rows.append(
-                '<TR><TD><TABLE BORDER="0" CELLSPACING="1" CELLPADDING="1">'
-                f'<TR><TD ROWSPAN="2" ALIGN="LEFT"><B>mean |grad|</B><BR/>'
-                f'<FONT POINT-SIZE="8">log scale</FONT></TD>{"".join(swatches)}</TR>'
-                f'<TR>{"".join(labels)}</TR></TABLE></TD></TR>')
-        table = ('<TABLE BORDER="1" COLOR="#adb5bd" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
-                 + "".join(rows) + "</TABLE>")
-        return f'legend [shape=plain, fontsize=9, label=<{table}>]'
+                               (C.NO_GRAD_FILL, "no grad")):
+                swatches.append(f'<TD BGCOLOR="{fill}" BORDER="1" WIDTH="26" HEIGHT="10"></TD>')
+                labels.append(f'<TD VALIGN="TOP"><FONT POINT-SIZE="7">{text}</FONT></TD>')
+            items.append(
+                'legend [shape=plain, fontsize=9, label=<<TABLE BORDER="0" CELLSPACING="1" '
+                f'CELLPADDING="1"><TR><TD ROWSPAN="2"><B>mean |grad|</B><BR/>'
+                f'<FONT POINT-SIZE="7">log scale</FONT></TD>{"".join(swatches)}</TR>'
+                f'<TR>{"".join(labels)}</TR></TABLE>>]')
+        ids = [it.split(" ", 1)[0] for it in items]
+        out = ["\tsubgraph cluster_legend {\n",
+               '\t\tlabel=""; style="rounded"; color="#ced4da"; margin=4;\n']
+        out.extend(f"\t\t{it}\n" for it in items)
+        out.append("\t\t{rank=same; " + "; ".join(ids) + "}\n")
+        # invisible edges keep the row in this order
+        out.extend(f"\t\t{a} -> {b} [style=invis]\n" for a, b in zip(ids, ids[1:]))
+        out.append("\t}\n")
+        return out
 
     # -- the whole text --
     def lines(self) -> list[str]:
@@ -749,7 +809,7 @@ class Emitter:
         out.extend(proxy_edges)
         legend = opts.legend if opts.legend is not None else opts.color_by_grad
         if legend:
-            out.append(f"\t{self.legend_stmt()}\n")
+            out.extend(self.legend_lines())
         return out
 
     def _outside_boxes(self, cluster: tuple) -> tuple:
@@ -846,4 +906,6 @@ def dot_lines(roots: tuple, options: dict) -> list[str]:
     flat = flatten_roots(roots)
     if not flat:
         raise ValueError("viz: give at least one Tensor to draw, e.g. viz.to_dot(loss)")
-    return Emitter(flat, opts).lines()
+    em = Emitter(flat, opts)
+    em.fill_grads(flat)
+    return em.lines()

@@ -62,8 +62,9 @@ def _fit(a: np.ndarray, shape: tuple, dtype: Any) -> np.ndarray:
     return np.asarray(np.broadcast_to(a, shape), dtype=dtype)
 
 
-def record_backward(g: Graph, root: Tensor) -> Recording:
-    """Run one backward pass of one-element ``root`` over graph ``g`` and record every step."""
+def record_backward(g: Graph, root: Tensor, products: bool = True) -> Recording:
+    """Run one backward pass of one-element ``root`` over graph ``g`` and record every step
+    (with ``products=False`` only the gradients, not what each node sends along its edges)."""
     by_id = {v.id: v for v in g.values}
     op_of = {op.id: op for op in g.ops}
     root_id = next(v.id for v in g.values if v.tensor is root)
@@ -135,7 +136,7 @@ def record_backward(g: Graph, root: Tensor) -> Recording:
     outs_of: dict[str, list[tuple[int, str]]] = {}
     for (_, nr), vid in out_vid.items():
         outs_of.setdefault(producer[vid], []).append((nr, vid))
-    for op_id in order:
+    for op_id in order if products else ():
         rec = ops[op_id]
         fn = fns_by_op[op_id]
         outs = sorted(outs_of[op_id])
