@@ -372,13 +372,14 @@ def test_collapse_by_name_type_and_repeated():
 def test_max_nodes_collapses_modules_then_truncates_and_says_so():
     model = Net(n=3, depth=6)
     loss = model(ag.Tensor(np.ones((2, 3)))).sum()
-    full = viz.to_dot(loss, model=model, max_nodes=None)
+    # collapse=None: max_nodes on its own (issue 18 made collapse="auto" the default)
+    full = viz.to_dot(loss, model=model, max_nodes=None, collapse=None)
     assert "shape=box3d" not in full
-    small = viz.to_dot(loss, model=model, max_nodes=30)
+    small = viz.to_dot(loss, model=model, max_nodes=30, collapse=None)
     assert "max_nodes=30: collapsed" in small and "shape=box3d" in small
     n_drawn = len(re.findall(r"^\t+(?:v|f|c|m)[\d_]+ \[", small, re.M))
     assert n_drawn <= 30
-    tiny = viz.to_dot(loss, model=model, max_nodes=3)
+    tiny = viz.to_dot(loss, model=model, max_nodes=3, collapse=None)
     assert "earlier nodes hidden" in tiny and "hidden in the ⋯ node" in tiny
 
 

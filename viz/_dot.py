@@ -35,7 +35,7 @@ from ._graph import (
 from ._record import GraphFreedError, record_backward
 
 RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
-AUTO_NODES = 60  # collapse="auto" folds repeated blocks and modules until this many nodes remain
+AUTO_NODES = 40  # collapse="auto" folds repeated blocks and modules until this many nodes remain
 AUTO_LR_RANKS = 5  # rankdir="auto": left to right up to this many ranks (830 px), top to bottom beyond
 MAX_FANOUT = 8  # leaves used by more ops than this are drawn once per use
 BIG_GRAPH = 1200  # past this many drawn nodes, trade some layout quality for speed
@@ -261,7 +261,7 @@ class Layout:
         g = self.g
         done: list[str] = []
         if not self.opts.collapse_repeated:
-            trial = self._repeated(grouping)
+            trial = self._repeated(grouping, same_ops=True)
             boxes = {id(b): b for b in trial.values()}.values()
             runs = [b for b in boxes if len(b.keys) > 1]
             if runs:
@@ -287,15 +287,22 @@ class Layout:
             grouping = trial
             taken |= keys
             done.append(f"{len(keys)} module(s) at nesting level {level} ("
-                        + _list_names(self._scope_label_text(k) for k in sorted(keys)) + ")")
+                        + _list_names(sorted(self._scope_label_text(k) for k in keys), 4) + ")")
         if done:
             self.notes.append(f"{len(g):,} nodes, shown as {self._visible_count(grouping):,}; "
                               "collapsed " + "; ".join(done))
         return grouping
 
-    def _repeated(self, grouping: dict) -> dict:
-        """Merge runs of same-type sibling modules (layers.0, layers.1, ...) into one box each."""
+    def _repeated(self, grouping: dict, same_ops: bool = False) -> dict:
+        """Merge runs of same-type sibling modules (layers.0, layers.1, ...) into one box each;
+        with ``same_ops`` only modules that also ran the same ops (true repeats, not two
+        different ``Sequential``s)."""
         g = self.g
+        ops_in: dict[tuple, Counter] = {}
+        if same_ops:
+            for o in g.ops:
+                for i in range(1, len(o.cluster) + 1):
+                    ops_in.setdefault(o.cluster[:i], Counter())[o.fn.name] += 1
         self.node_by_id = {n.id: n for n in g.nodes()}
         for s, d, _ in g.edges:
             self.out_edges.setdefault(s, []).append(d)
@@ -323,7 +330,8 @@ class Layout:
                 run = [members[0]]
                 hull = None
                 for k in members[1:]:
-                    trial = self._hull(parent, run + [k])
+                    same = not same_ops or ops_in.get(k) == ops_in.get(run[0])
+                    trial = self._hull(parent, run + [k]) if same else None
                     if trial is not None:
                         run.append(k)
                         hull = trial
@@ -405,6 +413,12 @@ def _reach(start: set, adj: dict) -> set:
                 seen.add(m)
                 queue.append(m)
     return seen
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [text]
 
 
 def _list_names(names: Any, limit: int = 6) -> str:
@@ -626,7 +640,8 @@ class Emitter:
             title = f"<B>{html_text(labels[0])} \u2026 {html_text(labels[-1])}</B><BR/>" \
                     f"{len(labels)} \u00d7 <I>{html_text(', '.join(sorted(types)))}</I>"
         rows = [title]
-        rows.append(html_text(f"{sum(ops.values())} ops: " + ", ".join(
+        n_ops = sum(ops.values())
+        rows.append(html_text(f"{n_ops} op{'s' if n_ops != 1 else ''}: " + ", ".join(
             f"{k}\u00d7{n}" if n > 1 else k for k, n in ops.most_common(4))
             + (", \u2026" if len(ops) > 4 else ""), 70))
         if params:
@@ -688,30 +703,35 @@ class Emitter:
             items.append(f'lg_box [shape=box3d, style=filled, fillcolor="{C.COLLAPSED_FILL}", '
                          f'color="{C.CLUSTER_BORDER}", fontsize=9, height=0.25, '
                          'label="collapsed module"]')
+        ids = [it.split(" ", 1)[0] for it in items]
         if self.opts.color_by_grad:
+            # the scale: a swatch every decade or two, then the special colours
             ticks = C.decades(self.lo, self.hi)
+            if len(ticks) > 6:
+                ticks = ticks[::2] if len(ticks) % 2 else ticks[::2] + ticks[-1:]
             swatches, labels = [], []
-            for i, x in enumerate(ticks):
-                fill = C.grad_color(x, self.lo, self.hi)
-                note = "vanishing<BR/>" if i == 0 else ("exploding<BR/>" if i == len(ticks) - 1 else "")
-                swatches.append(f'<TD BGCOLOR="{fill}" WIDTH="26" HEIGHT="10"></TD>')
-                labels.append(f'<TD VALIGN="TOP"><FONT POINT-SIZE="7">{note}{x:.0e}</FONT></TD>')
-            for fill, text in ((C.ZERO_FILL, "exactly 0"), (C.NONFINITE_FILL, "nan/inf"),
-                               (C.NO_GRAD_FILL, "no grad")):
-                swatches.append(f'<TD BGCOLOR="{fill}" BORDER="1" WIDTH="26" HEIGHT="10"></TD>')
-                labels.append(f'<TD VALIGN="TOP"><FONT POINT-SIZE="7">{text}</FONT></TD>')
+            for x in ticks:
+                swatches.append(f'<TD BGCOLOR="{C.grad_color(x, self.lo, self.hi)}" WIDTH="24" '
+                                'HEIGHT="9"></TD>')
+                labels.append(f'<TD><FONT POINT-SIZE="7">{x:.0e}</FONT></TD>')
+            for fill, text in ((C.ZERO_FILL, "0"), (C.NONFINITE_FILL, "nan"), (C.NO_GRAD_FILL, "none")):
+                swatches.append(f'<TD BGCOLOR="{fill}" BORDER="1" WIDTH="24" HEIGHT="9"></TD>')
+                labels.append(f'<TD><FONT POINT-SIZE="7">{text}</FONT></TD>')
+            n = len(ticks)
             items.append(
                 'legend [shape=plain, fontsize=9, label=<<TABLE BORDER="0" CELLSPACING="1" '
-                f'CELLPADDING="1"><TR><TD ROWSPAN="2"><B>mean |grad|</B><BR/>'
-                f'<FONT POINT-SIZE="7">log scale</FONT></TD>{"".join(swatches)}</TR>'
-                f'<TR>{"".join(labels)}</TR></TABLE>>]')
-        ids = [it.split(" ", 1)[0] for it in items]
+                f'CELLPADDING="0"><TR><TD COLSPAN="{n}" ALIGN="LEFT"><B>mean |grad|</B> '
+                '<FONT POINT-SIZE="7">vanishing \u2192 exploding (log)</FONT></TD><TD COLSPAN="3"></TD>'
+                f'</TR><TR>{"".join(swatches)}</TR><TR>{"".join(labels)}</TR></TABLE>>]')
         out = ["\tsubgraph cluster_legend {\n",
                '\t\tlabel=""; style="rounded"; color="#ced4da"; margin=4;\n']
         out.extend(f"\t\t{it}\n" for it in items)
+        # the samples side by side across the ranks (a row when top to bottom, a column when
+        # left to right), the scale next to them
         out.append("\t\t{rank=same; " + "; ".join(ids) + "}\n")
-        # invisible edges keep the row in this order
         out.extend(f"\t\t{a} -> {b} [style=invis]\n" for a, b in zip(ids, ids[1:]))
+        if self.opts.color_by_grad:
+            out.append(f"\t\t{ids[0]} -> legend [style=invis]\n")
         out.append("\t}\n")
         return out
 
@@ -735,7 +755,8 @@ class Emitter:
         title_rows = []
         if opts.title:
             title_rows.append(f"<B>{html_text(opts.title, 120)}</B>")
-        title_rows += [html_text(n, 300) for n in lay.notes]
+        # captions wrap at about 90 characters, so that they never widen the picture
+        title_rows += [html_text(part, 300) for n in lay.notes for part in _wrap(n, 90)]
         if title_rows:
             out.append("\tlabel=<" + "<BR ALIGN=\"LEFT\"/>".join(title_rows)
                        + "<BR ALIGN=\"LEFT\"/>>; labelloc=t; labeljust=l\n")
