@@ -20,7 +20,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def xor_net(x=(1.0, 0.0), y=1.0, seed=0):
-    """Seed 002's 2-4-1 sigmoid network on one XOR example, built from scalar Tensors."""
+    """The 2-4-1 sigmoid XOR network of the article 'Backpropagation Explained', on one example,
+    built from scalar Tensors."""
     rng = np.random.default_rng(seed)
 
     def p(v, name):

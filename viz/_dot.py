@@ -458,16 +458,20 @@ class Emitter:
         opts = self.opts
         if opts.show_grad is False and not opts.color_by_grad:
             return
-        missing = [v for v in self.g.values
-                   if v.tensor.grad_fn is not None and v.tensor.requires_grad and v.tensor.grad is None
-                   and v.id not in self.layout.group
-                   and (opts.show_grad or opts.color_by_grad or v.tensor.size == 1)]
-        if not missing:
-            return
         leaves = [v for v in self.g.values if v.tensor.grad_fn is None and v.tensor.requires_grad]
         if not (opts.show_grad or opts.color_by_grad or any(v.tensor.grad is not None for v in leaves)):
             return  # gradients were not asked for and backward has not run: show values only
         root = roots[0]
+        if len(roots) == 1 and root.size == 1 and root.grad_fn is not None and root.grad is None:
+            rid = next(v.id for v in self.g.values if v.tensor is root)  # d root/d root = 1
+            self.grads[rid] = Tensor(np.ones(root.shape, root.dtype))
+        missing = [v for v in self.g.values
+                   if v.id not in self.grads and v.tensor.grad_fn is not None and v.tensor.requires_grad
+                   and v.tensor.grad is None
+                   and v.id not in self.layout.group
+                   and (opts.show_grad or opts.color_by_grad or v.tensor.size == 1)]
+        if not missing:
+            return
         if len(roots) != 1 or root.size != 1:
             self.layout.notes.append(
                 "gradients of intermediates are shown only when kept (viz.retain_grads before "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import subprocess
 from collections import deque
 from dataclasses import dataclass, field
@@ -101,7 +102,14 @@ class Player:
             if proc.returncode != 0:
                 raise RuntimeError(f"viz.step_through: dot failed: {proc.stderr.decode()[:500]}")
             svg = proc.stdout.decode("utf-8")
-            self._svg = svg[svg.index("<svg"):]
+            svg = svg[svg.index("<svg"):]
+            # Smaller pages: no comments, no tooltip links (the panel says more), no indentation.
+            svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+            svg = re.sub(r'<g id="a_[^"]*"><a xlink:title="[^"]*">\n?', "", svg)
+            svg = re.sub(r"</a>\n?</g>\n?", "", svg)
+            svg = re.sub(r"\n\s*", "\n", svg)
+            svg = re.sub(r' font-family="Helvetica,sans-Serif"', "", svg)
+            self._svg = svg.replace("<svg ", '<svg font-family="Helvetica,sans-Serif" ', 1)
         return self._svg
 
     def html(self) -> str:
