@@ -286,3 +286,29 @@ def test_xor_player_in_chromium(tmp_path):
     if shots_dir:  # for looking at them: VIZ_SCREENSHOTS=/some/dir pytest ...
         for png in tmp_path.glob("*.png"):
             shutil.copy(png, shots_dir)
+
+
+def test_local_derivatives_match_central_differences():
+    """Each scalar node's local derivative (from the op's own rule) against a central difference
+    of the op's formula, written here independently."""
+    formulas = {
+        "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b,
+        "Pow": lambda a, b: a ** b, "Sigmoid": lambda a: 1 / (1 + np.exp(-a)), "Tanh": np.tanh,
+    }
+    loss, _, _ = xor_net(x=(0.3, -1.2), y=0.0, seed=3)
+    player = viz.step_through(loss)
+    checked = 0
+    for step in player.steps[1:]:
+        args = [float(a.item()) if isinstance(a, ag.Tensor) else float(a) for a in step.node.inputs]
+        f = formulas[step.op]
+        for pos, local in step.local.items():
+            h = 1e-6
+            up, down = list(args), list(args)
+            up[pos] += h
+            down[pos] -= h
+            numeric = (f(*up) - f(*down)) / (2 * h)
+            assert local == pytest.approx(numeric, rel=1e-6, abs=1e-9), (step.op, pos)
+            checked += 1
+    # every edge that carries a gradient: per hidden unit 2 Mul (w only), 2 Add, 1 Sigmoid edges;
+    # then 4 Mul, 4 Add, Sigmoid, Sub (o only) and Pow (o - y only)
+    assert checked == 4 * (2 + 2 + 2 + 1) + 4 * 2 + 4 * 2 + 1 + 1 + 1

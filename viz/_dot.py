@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -287,7 +288,8 @@ class Layout:
             grouping = trial
             taken |= keys
             done.append(f"{len(keys)} module(s) at nesting level {level} ("
-                        + _list_names(sorted(self._scope_label_text(k) for k in keys), 4) + ")")
+                        + _list_names(sorted((self._scope_label_text(k) for k in keys),
+                                             key=_natural), 4) + ")")
         if done:
             self.notes.append(f"{len(g):,} nodes, shown as {self._visible_count(grouping):,}; "
                               "collapsed " + "; ".join(done))
@@ -413,6 +415,11 @@ def _reach(start: set, adj: dict) -> set:
                 seen.add(m)
                 queue.append(m)
     return seen
+
+
+def _natural(text: str) -> list:
+    """Sort key putting layers.2 before layers.10."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", text)]
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -658,7 +665,12 @@ class Emitter:
             if mags:
                 m = math.nan if any(math.isnan(x) for x in mags) else float(np.mean(mags))
                 fill = C.grad_color(m, self.lo, self.hi)
-                rows.append("mean |grad| " + num(m))
+                grads = [self.grad_of(n) for n in params]
+                grads = [_float_array(g.data) for g in grads if g is not None]
+                norm = ""
+                if grads:  # the parameters' gradient norm, as a number beside the colour
+                    norm = f", \u2016grad\u2016 {num(np.sqrt(sum(np.sum(a * a) for a in grads)))}"
+                rows.append("mean |grad| " + num(m) + norm)
         font = C.text_color(fill)
         label = f'<FONT COLOR="{font}">' + "<BR/>".join(rows) + "</FONT>"
         return (f"{box.id} [shape=box3d, style=filled, fillcolor=\"{fill}\", color=\"{C.CLUSTER_BORDER}\", "

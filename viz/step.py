@@ -57,6 +57,8 @@ class Step:
     ``op`` is the op's name (``"Mul"``), ``node`` the graph node (``None`` for step 0, the seed),
     ``lines`` the chain-rule text of the step, ``values`` the numbers it produces by value label:
     in backward mode each input's gradient so far (``d root/d input``), in forward mode the output.
+    ``local`` maps input position to the local derivative ``d out/d input`` (backward mode, scalar
+    nodes), as the op's own gradient rule computes it.
     """
 
     index: int
@@ -64,6 +66,7 @@ class Step:
     node: Any
     lines: list[str]
     values: dict[str, float] = field(default_factory=dict)
+    local: dict[int, float] = field(default_factory=dict)
 
 
 class Player:
@@ -415,7 +418,7 @@ def _backward_steps(g: Any, rec: Any, labels: dict, em: Emitter) -> tuple[list, 
                 sets.append([src, "grad " + num(tot.reshape(-1)[0])])
             if done:
                 fin.append(src)
-        steps.append(Step(k, name, fn, lines, values))
+        steps.append(Step(k, name, fn, lines, values, dict(r.local)))
         frames.append({"run": sorted({_visible(em, op_id)} | {_visible(em, o) for o in outs}),
                        "op": _visible(em, op_id), "edges": edges, "fin": fin, "set": sets,
                        "lines": lines})
@@ -529,7 +532,13 @@ _JS = r"""(function () {
       });
     });
   });
-  var graph = root.querySelector(".ae-graph");
+  var graph = root.querySelector(".ae-graph"), svg = graph.querySelector("svg");
+  var natural = svg && svg.width.baseVal.value;  // px
+  if (natural && graph.clientWidth < 0.7 * natural) {
+    // shrunk below 70% the labels get too small to read: scroll sideways instead
+    svg.style.maxWidth = "none";
+    svg.style.width = Math.round(0.7 * natural) + "px";
+  }
   var panel = root.querySelector(".ae-panel"), slider = root.querySelector(".ae-slider");
   var counter = root.querySelector(".ae-count"), playBtn = root.querySelector("[data-act=play]");
   var k = 0, timer = null;
