@@ -312,3 +312,10 @@ def test_local_derivatives_match_central_differences():
     # every edge that carries a gradient: per hidden unit 2 Mul (w only), 2 Add, 1 Sigmoid edges;
     # then 4 Mul, 4 Add, Sigmoid, Sub (o only) and Pow (o - y only)
     assert checked == 4 * (2 + 2 + 2 + 1) + 4 * 2 + 4 * 2 + 1 + 1 + 1
+
+
+def test_player_without_graphviz_still_shows_the_steps(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere
+    o, _ = neuron()
+    page = viz.step_through(o)._repr_html_()
+    assert "apt-get install graphviz" in page and "d o/d x1 = " in page

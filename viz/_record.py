@@ -43,6 +43,10 @@ class Recording:
     root_id: str
 
 
+_FREED = ("the graph was already freed by backward(), which releases what each op saved; "
+          "call it before loss.backward(), or call loss.backward(retain_graph=True)")
+
+
 class GraphFreedError(RuntimeError):
     """The graph was already freed by a backward pass without ``retain_graph=True``."""
 
@@ -81,6 +85,8 @@ def record_backward(g: Graph, root: Tensor, products: bool = True) -> Recording:
         elif s.startswith("v"):
             inputs.setdefault(d, {})[pos] = s
 
+    if any(getattr(op.fn, "is_freed", False) for op in g.ops):  # fail before touching anything
+        raise GraphFreedError(_FREED)
     events: list[tuple[str, np.ndarray]] = []
     handles = []
     fns_by_op: dict[str, Any] = {op.id: op.fn for op in g.ops}
@@ -103,10 +109,7 @@ def record_backward(g: Graph, root: Tensor, products: bool = True) -> Recording:
                                  allow_unused=True) if leaves else ()
         except RuntimeError as exc:
             if "second time" in str(exc) or "freed" in str(exc):
-                raise GraphFreedError(
-                    "the graph was already freed by backward(), which releases what each op saved; "
-                    "call it before loss.backward(), or call loss.backward(retain_graph=True)"
-                ) from exc
+                raise GraphFreedError(_FREED) from exc
             raise
     finally:
         for h in handles:

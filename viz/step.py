@@ -117,6 +117,12 @@ class Player:
 
     def html(self) -> str:
         """The player as an HTML fragment (what Jupyter shows)."""
+        from .graph import GraphvizNotFoundError
+
+        try:
+            graph = self.svg()
+        except GraphvizNotFoundError as exc:  # still a player, over the text, with the fix
+            graph = f"<pre>{html.escape(str(exc))}</pre>"
         uid = f"ae-player-{os.getpid()}-{next(_uid)}"
         data = {"mode": self.mode, "frames": self._frames, "blanks": self._blanks}
         payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
@@ -133,7 +139,7 @@ class Player:
             'aria-label="step">'
             f'<span class="ae-count">step 0 / {len(self.steps) - 1}</span></div>'
             f'<div class="ae-panel">{html.escape(chr(10).join(self.steps[0].lines))}</div>'
-            f'<div class="ae-graph">{self.svg()}</div>'
+            f'<div class="ae-graph">{graph}</div>'
             f'<details class="ae-text"><summary>all steps as text</summary><pre>{text}</pre></details>'
             f'<script type="application/json" class="ae-data">{payload}</script>'
             f'<script>{_JS.replace("UID", uid)}</script></div>'
@@ -533,7 +539,7 @@ _JS = r"""(function () {
     });
   });
   var graph = root.querySelector(".ae-graph"), svg = graph.querySelector("svg");
-  var natural = svg && svg.width.baseVal.value;  // px
+  var natural = svg ? svg.width.baseVal.value : 0;  // px
   if (natural && graph.clientWidth < 0.7 * natural) {
     // shrunk below 70% the labels get too small to read: scroll sideways instead
     svg.style.maxWidth = "none";
