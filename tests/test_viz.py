@@ -133,7 +133,8 @@ def test_scalar_neuron_shows_values_grads_and_kinds():
     assert 'BORDER="3" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="#1b7f3b"' in dot
     assert dot.count('COLOR="#b07d00"') == 2  # w1 and b are parameters
     assert ">param<" in dot and ">output<" in dot and ">input<" in dot
-    assert "<B>×</B>" in dot and "<B>+</B>" in dot and "<B>Tanh</B>" in dot
+    # op nodes are labelled by name throughout (issue 18: not symbols for some, names for others)
+    assert "<B>Mul</B>" in dot and "<B>Add</B>" in dot and "<B>Tanh</B>" in dot
 
 
 def test_tensor_nodes_show_shape_dtype_and_stats_on_request():
@@ -176,7 +177,8 @@ def test_multi_output_function_draws_one_op_with_two_value_nodes():
     dot = viz.to_dot(y)
     assert dot.count("<B>SplitHalf</B>") == 1
     op = re.search(r"^\t(f\d+) \[[^\n]*SplitHalf", dot, re.M).group(1)
-    assert len(re.findall(rf"^\t{op} -> v\d+$", dot, re.M)) == 2
+    # (edges between computed values carry a layout weight since issue 18)
+    assert len(re.findall(rf"^\t{op} -> v\d+(?: \[weight=\d+\])?$", dot, re.M)) == 2
 
 
 def test_constants_and_attrs_and_saved():
@@ -195,8 +197,8 @@ def test_options_are_checked():
     x = ag.Tensor(1.0, requires_grad=True)
     with pytest.raises(ValueError, match="rankdir"):
         viz.to_dot(x * 2, rankdir="XY")
-    with pytest.raises(TypeError, match="unknown option"):
-        viz.to_dot(x * 2, colour=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        viz.to_dot(x * 2, colour=True)  # (a Python TypeError since the options are in the signature)
     with pytest.raises(ValueError, match="at least one Tensor"):
         viz.to_dot()
     with pytest.raises(TypeError, match="roots must be Tensors"):
@@ -247,8 +249,13 @@ def test_hostile_names_render_literally_in_svg():
                   "\\ ];", "&amp;amp;"):
         assert piece in joined, (piece, joined[:500])
     assert literal[:10] in joined
-    assert count_nodes(svg) == 7  # x, 3, ×, x*3, Sum, y, legend: no injected node
-    assert count_clusters(svg) == 1
+    # x, 3, Mul, x*3, Sum, y: no injected node. Since issue 18 the legend is a row of sample
+    # nodes (input, intermediate, output, operation) and the gradient scale
+    titles = re.findall(r'<g id="node\d+" class="node">\s*<title>([^<]*)</title>', svg)
+    assert len([t for t in titles if not t.startswith(("lg", "legend"))]) == 6
+    assert sorted(t for t in titles if t.startswith(("lg", "legend"))) == [
+        "legend", "lg0", "lg1", "lg2", "lg_op"]
+    assert count_clusters(svg) == 2  # the hostile scope and the legend
 
 
 def test_hostile_module_paths_are_escaped():
@@ -365,13 +372,14 @@ def test_collapse_by_name_type_and_repeated():
 def test_max_nodes_collapses_modules_then_truncates_and_says_so():
     model = Net(n=3, depth=6)
     loss = model(ag.Tensor(np.ones((2, 3)))).sum()
-    full = viz.to_dot(loss, model=model, max_nodes=None)
+    # collapse=None: max_nodes on its own (issue 18 made collapse="auto" the default)
+    full = viz.to_dot(loss, model=model, max_nodes=None, collapse=None)
     assert "shape=box3d" not in full
-    small = viz.to_dot(loss, model=model, max_nodes=30)
+    small = viz.to_dot(loss, model=model, max_nodes=30, collapse=None)
     assert "max_nodes=30: collapsed" in small and "shape=box3d" in small
     n_drawn = len(re.findall(r"^\t+(?:v|f|c|m)[\d_]+ \[", small, re.M))
     assert n_drawn <= 30
-    tiny = viz.to_dot(loss, model=model, max_nodes=3)
+    tiny = viz.to_dot(loss, model=model, max_nodes=3, collapse=None)
     assert "earlier nodes hidden" in tiny and "hidden in the ⋯ node" in tiny
 
 
@@ -550,3 +558,61 @@ def test_retain_grads_reaches_every_freed_intermediate():
     missing = [v for v in graph.values if v.tensor.grad is None and v.tensor.requires_grad]
     assert missing == []
     assert "mean |grad| none" not in viz.to_dot(loss, color_by_grad=True)
+
+
+# --------------------------------------------------------------------------- issue 18: pictures that fit
+
+
+def test_auto_layout_collapses_big_graphs_and_says_so():
+    model = Net(n=3, depth=10)
+    loss = model(ag.Tensor(np.ones((2, 3)))).sum()
+    dot = viz.to_dot(loss, model=model)  # defaults: rankdir="auto", collapse="auto"
+    assert "rankdir=TB" in dot and "shape=box3d" in dot
+    assert re.search(r"\d+ nodes, shown as \d+; collapsed repeated blocks encoder\.layers\.0 … "
+                     r"encoder\.layers\.9", dot), dot[:600]
+    n_drawn = len(re.findall(r"^\t+(?:v|f|c|m)[\d_]+ \[", dot, re.M))
+    assert n_drawn <= 60
+    assert "shape=box3d" not in viz.to_dot(loss, model=model, collapse=None)
+    a = ag.Tensor(3.0, requires_grad=True, name="a")
+    y = a * 2 + a
+    assert "rankdir=LR" in viz.to_dot(y)  # a few ranks deep: left to right
+    assert "rankdir=TB" in viz.to_dot(neuron()[0])  # deeper: top to bottom, fits 830 px
+
+
+def test_intermediate_grads_are_computed_for_the_drawing_only():
+    a = ag.Tensor(3.0, requires_grad=True, name="a")
+    b = ag.Tensor(-2.0, requires_grad=True, name="b")
+    ab = a * b
+    ab.name = "ab"
+    y = ab + a
+    y.name = "y"
+    assert not re.search(r"\bgrad -?\d", viz.to_dot(y))  # before backward: values only
+    y.backward(retain_graph=True)
+    dot = viz.to_dot(y)
+    ab_line = next(ln for ln in dot.splitlines() if "<B>ab</B>" in ln)
+    assert "grad 1.0000" in ab_line and "grad -1.0000" in dot  # d y/d ab, d y/d a
+    assert ab.grad is None and a.grad.item() == -1.0  # nothing written
+    y2 = a * b + a
+    y2.backward()  # frees the graph: the caption says why intermediates show no gradient
+    assert "grad of intermediates not shown: backward() freed the graph" in viz.to_dot(y2)
+
+
+def test_color_by_grad_prints_the_norm_and_legend_shapes_match():
+    x = ag.Tensor(np.ones((2, 3)), requires_grad=True, name="x")
+    y = (x * 2).sum()
+    y.backward()
+    dot = viz.to_dot(y, color_by_grad=True)
+    assert "\u2016grad\u2016 4.8990" in dot  # ‖2 * ones(2, 3)‖ = sqrt(24)
+    legend = dot[dot.index("subgraph cluster_legend"):]
+    assert "shape=ellipse" in legend and "shape=plain" in legend  # ops and values, as drawn
+    assert "input, requires grad" in legend and "parameter" not in legend  # kinds present only
+
+
+def test_draw_graph_options_are_in_its_signature():
+    import inspect
+
+    for fn in (viz.draw_graph, viz.to_dot, viz.render):
+        params = inspect.signature(fn).parameters
+        for name in ("rankdir", "collapse", "show_grad", "color_by_grad", "max_nodes", "title"):
+            assert name in params, (fn.__name__, name)
+    assert inspect.signature(viz.draw_graph).parameters["collapse"].default == "auto"

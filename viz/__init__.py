@@ -4,6 +4,8 @@
 - :func:`draw_graph` returns a ``graphviz.Digraph`` (shown as SVG in a notebook);
 - :func:`render` writes an SVG, PNG or PDF file;
 - :func:`retain_grads` keeps every intermediate's gradient so the picture can show it;
+- :func:`step_through` returns a player (HTML, or text with ``print``) that steps through one
+  backward or forward pass node by node;
 - :func:`plot_grad_flow` charts mean/max ``|grad|`` per parameter.
 
 Importing viz is cheap: ``graphviz`` and ``matplotlib`` are imported only when used.
@@ -19,8 +21,9 @@ from __future__ import annotations
 
 from .grad_flow import grad_flow_stats, plot_grad_flow
 from .graph import GraphvizNotFoundError, draw_graph, render, retain_grads, to_dot
+from .step import Player, Step, step_through
 
 __all__ = [
     "GraphvizNotFoundError", "draw_graph", "grad_flow_stats", "plot_grad_flow", "render",
-    "retain_grads", "to_dot",
+    "retain_grads", "to_dot", "Player", "Step", "step_through",
 ]

@@ -55,9 +55,8 @@ NO_GRAD_FILL = "#ffffff"
 DEFAULT_GRAD_RANGE = (1e-8, 1e2)
 
 
-def grad_magnitude(t: object) -> float | None:
-    """Mean absolute gradient of a tensor (None without a gradient, NaN if it is not finite)."""
-    g = getattr(t, "grad", None)
+def grad_magnitude(g: object) -> float | None:
+    """Mean absolute value of a gradient (None without one, NaN if it is not finite)."""
     if g is None:
         return None
     a = np.asarray(g.data if hasattr(g, "data") else g)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,14 +33,13 @@ from ._graph import (
     flatten_roots,
     scope_title,
 )
+from ._record import GraphFreedError, record_backward
 
-RANKDIRS = ("LR", "TB", "RL", "BT")
+RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
+AUTO_NODES = 40  # collapse="auto" folds repeated blocks and modules until this many nodes remain
+AUTO_LR_RANKS = 5  # rankdir="auto": left to right up to this many ranks (830 px), top to bottom beyond
 MAX_FANOUT = 8  # leaves used by more ops than this are drawn once per use
 BIG_GRAPH = 1200  # past this many drawn nodes, trade some layout quality for speed
-_OP_SYMBOLS = {
-    "Add": "+", "Sub": "\u2212", "Mul": "\u00d7", "Div": "\u00f7", "Neg": "\u2212x", "Pow": "**",
-    "MatMul": "@",
-}
 _NODE_ATTRS = {"inputs", "needs_input_grad", "scope"}
 _FONT = "Helvetica"
 
@@ -70,7 +70,7 @@ def quote(value: Any, limit: int = 400) -> str:
 
 def num(x: Any) -> str:
     """A number the way micrograd shows it (4 decimals), switching to exponent notation."""
-    x = float(x)
+    x = float(x) + 0.0  # (-0.0 + 0.0 is 0.0: no "-0.0000")
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
@@ -118,7 +118,7 @@ def _shape_text(t: Tensor) -> str:
 class Options:
     params: Any = None
     model: Any = None
-    rankdir: str = "LR"
+    rankdir: str = "auto"
     show_data: bool | None = None
     show_grad: bool | None = None
     show_saved: bool = False
@@ -127,7 +127,7 @@ class Options:
     grad_range: Any = None
     legend: bool | None = None
     max_nodes: int | None = 500
-    collapse: Any = None
+    collapse: Any = "auto"
     collapse_repeated: bool = False
     cluster: bool = True
     title: str | None = None
@@ -213,7 +213,8 @@ class Layout:
     def _plan(self) -> None:
         g, opts = self.g, self.opts
         explicit: set = set()
-        if opts.collapse is not None:
+        auto = isinstance(opts.collapse, str) and opts.collapse == "auto"
+        if opts.collapse is not None and not auto:
             spec = opts.collapse
             spec = [spec] if isinstance(spec, (str, type)) or not hasattr(spec, "__iter__") else list(spec)
             explicit = {k for k, obj in g.scopes.items()
@@ -225,6 +226,8 @@ class Layout:
         grouping = self._key_boxes(explicit) if explicit else {}
         if opts.collapse_repeated:
             grouping = self._repeated(grouping)
+        if auto and len(g) > AUTO_NODES and g.scopes:
+            grouping = self._auto(grouping)
 
         limit = opts.max_nodes
         if limit is not None and self._visible_count(grouping) > limit and g.scopes:
@@ -249,10 +252,59 @@ class Layout:
 
         if limit is not None and self._visible_count(self.group) > limit:
             self._truncate(limit)
+        if (self.boxes or self.hidden) and not any(" nodes" in n for n in self.notes):
+            drawn = self._visible_count(self.group) + (1 if self.hidden else 0)
+            self.notes.insert(0, f"{len(g):,} nodes, drawn as {drawn:,}")
 
-    def _repeated(self, grouping: dict) -> dict:
-        """Merge runs of same-type sibling modules (layers.0, layers.1, ...) into one box each."""
+    def _auto(self, grouping: dict) -> dict:
+        """collapse="auto": fold runs of repeated blocks, then whole modules, innermost first,
+        until at most AUTO_NODES nodes remain (never the one outermost module: the model)."""
         g = self.g
+        done: list[str] = []
+        if not self.opts.collapse_repeated:
+            trial = self._repeated(grouping, same_ops=True)
+            boxes = {id(b): b for b in trial.values()}.values()
+            runs = [b for b in boxes if len(b.keys) > 1]
+            if runs:
+                grouping = trial
+                done.append("repeated blocks " + _list_names(
+                    f"{self._scope_label_text(b.keys[0])} \u2026 {self._scope_label_text(b.keys[-1])}"
+                    for b in runs))
+        taken = {k for b in grouping.values() for k in b.keys}
+        tops = {k for k in g.scopes if len(k) == 1}
+        lowest = 1 if len(tops) > 1 else 2
+        max_level = max(len(k) for k in g.scopes)
+        for level in range(max_level, lowest - 1, -1):
+            if self._visible_count(grouping) <= AUTO_NODES:
+                break
+            keys = {k for k in g.scopes if len(k) == level
+                    and not any(k[:i] in taken for i in range(1, level + 1))}
+            if not keys:
+                continue
+            trial = {**grouping, **self._key_boxes(keys)}
+            # a node already inside a repeated-run box stays there
+            for nid, box in grouping.items():
+                trial[nid] = box
+            grouping = trial
+            taken |= keys
+            done.append(f"{len(keys)} module(s) at nesting level {level} ("
+                        + _list_names(sorted((self._scope_label_text(k) for k in keys),
+                                             key=_natural), 4) + ")")
+        if done:
+            self.notes.append(f"{len(g):,} nodes, shown as {self._visible_count(grouping):,}; "
+                              "collapsed " + "; ".join(done))
+        return grouping
+
+    def _repeated(self, grouping: dict, same_ops: bool = False) -> dict:
+        """Merge runs of same-type sibling modules (layers.0, layers.1, ...) into one box each;
+        with ``same_ops`` only modules that also ran the same ops (true repeats, not two
+        different ``Sequential``s)."""
+        g = self.g
+        ops_in: dict[tuple, Counter] = {}
+        if same_ops:
+            for o in g.ops:
+                for i in range(1, len(o.cluster) + 1):
+                    ops_in.setdefault(o.cluster[:i], Counter())[o.fn.name] += 1
         self.node_by_id = {n.id: n for n in g.nodes()}
         for s, d, _ in g.edges:
             self.out_edges.setdefault(s, []).append(d)
@@ -280,7 +332,8 @@ class Layout:
                 run = [members[0]]
                 hull = None
                 for k in members[1:]:
-                    trial = self._hull(parent, run + [k])
+                    same = not same_ops or ops_in.get(k) == ops_in.get(run[0])
+                    trial = self._hull(parent, run + [k]) if same else None
                     if trial is not None:
                         run.append(k)
                         hull = trial
@@ -364,6 +417,17 @@ def _reach(start: set, adj: dict) -> set:
     return seen
 
 
+def _natural(text: str) -> list:
+    """Sort key putting layers.2 before layers.10."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", text)]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [text]
+
+
 def _list_names(names: Any, limit: int = 6) -> str:
     names = list(names)
     shown = ", ".join(names[:limit])
@@ -379,11 +443,63 @@ class Emitter:
         self.opts = opts
         self.g = build(roots, opts.params, opts.model)
         self.layout = Layout(self.g, opts)
+        self.grads: dict[str, Any] = {}  # value id -> gradient computed for the drawing only
+        self.names: dict[str, str] = {}  # value id -> a label for an unnamed value (the player's)
+        self.rankdir = opts.rankdir
+        if self.rankdir == "auto":
+            # A page is about 830 px wide and scrolls down: a graph only a few ops deep reads left
+            # to right, anything deeper top to bottom (its width is then its widest rank).
+            ranks = {n.depth for n in self.g.nodes() if n.id not in self.layout.group}
+            ranks |= {min(m.depth for m in b.members) for b in self.layout.boxes if b.members}
+            self.rankdir = "LR" if len(ranks) + bool(self.layout.hidden) <= AUTO_LR_RANKS else "TB"
         self.grad_mags: dict[str, float | None] = {}
-        if opts.color_by_grad:
-            for v in self.g.values:
-                self.grad_mags[v.id] = C.grad_magnitude(v.tensor)
-            self.lo, self.hi = C.resolve_range(opts.grad_range, list(self.grad_mags.values()))
+
+    def fill_grads(self, roots: list[Tensor]) -> None:
+        """Gradients of intermediates for the picture only, when gradients are asked for.
+
+        A learner who calls ``backward()`` and draws expects every node's gradient, but the
+        engine keeps only the leaves'. While the graph is intact (drawn before ``backward`` or
+        after ``backward(retain_graph=True)``) they are computed here with ``ag.grad``, leaving
+        every ``.grad`` and the graph as they were; otherwise the caption says why they are absent.
+        """
+        opts = self.opts
+        if opts.show_grad is False and not opts.color_by_grad:
+            return
+        leaves = [v for v in self.g.values if v.tensor.grad_fn is None and v.tensor.requires_grad]
+        if not (opts.show_grad or opts.color_by_grad or any(v.tensor.grad is not None for v in leaves)):
+            return  # gradients were not asked for and backward has not run: show values only
+        root = roots[0]
+        if len(roots) == 1 and root.size == 1 and root.grad_fn is not None and root.grad is None:
+            rid = next(v.id for v in self.g.values if v.tensor is root)  # d root/d root = 1
+            self.grads[rid] = Tensor(np.ones(root.shape, root.dtype))
+        missing = [v for v in self.g.values
+                   if v.id not in self.grads and v.tensor.grad_fn is not None and v.tensor.requires_grad
+                   and v.tensor.grad is None
+                   and v.id not in self.layout.group
+                   and (opts.show_grad or opts.color_by_grad or v.tensor.size == 1)]
+        if not missing:
+            return
+        if len(roots) != 1 or root.size != 1:
+            self.layout.notes.append(
+                "gradients of intermediates are shown only when kept (viz.retain_grads before "
+                "backward): with several outputs or a non-scalar output there is no one d out/d value")
+            return
+        try:
+            rec = record_backward(self.g, root, products=False)
+        except GraphFreedError:
+            self.layout.notes.append(
+                "grad of intermediates not shown: backward() freed the graph; call "
+                "viz.retain_grads(loss) before backward(), or draw before it")
+            return
+        for v in missing:
+            grad = rec.grads.get(v.id)
+            if grad is not None:
+                self.grads[v.id] = Tensor(grad)
+
+    def grad_of(self, v: ValueNode) -> Any:
+        """``v``'s gradient: its ``.grad``, else one computed for the drawing (or None)."""
+        g = v.tensor.grad
+        return self.grads.get(v.id) if g is None else g
 
     # -- labels --
     def _show(self, flag: bool | None, t: Tensor) -> bool:
@@ -403,13 +519,15 @@ class Emitter:
         if uses:
             tag += f" (shared, {uses:,} uses)"
         title = f"<B>{html_text(v.name)}</B>" if v.name is not None else ""
+        if not title and v.id in self.names:
+            title = f'<I>{html_text(self.names[v.id])}</I>'
         small = f'<FONT POINT-SIZE="8">{tag}</FONT>' if tag else ""
         head = title + (" " if title and small else "") + small
         show_data, show_grad = self._show(opts.show_data, t), self._show(opts.show_grad, t)
         freed = getattr(t, "freed", False)
         if freed:  # an intermediate the engine did not keep: its value is unknown
             show_data = False
-        grad = t.grad
+        grad = self.grad_of(v)
         cells: list[str] = []
         scalar = t.size == 1
         if scalar:
@@ -427,8 +545,13 @@ class Emitter:
                 cells.append(_stats_html("data", t.data))
             if show_grad and grad is not None:
                 cells.append(_stats_html("grad", grad.data))
+            elif opts.color_by_grad and grad is not None:  # the colour's number, readable
+                a = _float_array(grad.data)
+                cells.append("\u2016grad\u2016 " + num(np.sqrt(np.sum(a * a))))
         if freed and self._show(opts.show_data, t):
             cells.append('<FONT POINT-SIZE="8">value not kept</FONT>')
+        # micrograd's one-row boxes when left to right was asked for; stacked rows otherwise, which
+        # keeps a left-to-right graph narrow enough for a page
         horizontal = scalar and opts.rankdir in ("LR", "RL")
         kind_fill = C.KIND_FILL[v.kind]
         if opts.color_by_grad and head:
@@ -460,6 +583,7 @@ class Emitter:
 
     def value_tooltip(self, v: ValueNode) -> str:
         t = v.tensor
+        grad = self.grad_of(v)
         kind = C.KIND_TEXT[v.kind]
         lines = [kind if v.name is None else f"{v.name} ({kind})",
                  f"shape {t.shape}, {t.dtype}"]
@@ -467,16 +591,16 @@ class Emitter:
             lines.append(f"made by {t.grad_fn.name}")
         if getattr(t, "freed", False):
             lines.append("value not kept by the graph (nothing else referenced it)")
-            if t.grad is not None:
-                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(t.grad.data).items()))
+            if grad is not None:
+                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(grad.data).items()))
         elif t.size == 1:
             lines.append("data " + num(np.asarray(t.data).reshape(-1)[0]))
-            if t.grad is not None:
-                lines.append("grad " + num(np.asarray(t.grad.data).reshape(-1)[0]))
+            if grad is not None:
+                lines.append("grad " + num(np.asarray(grad.data).reshape(-1)[0]))
         elif t.size:
             lines.append("data " + ", ".join(f"{k} {s}" for k, s in stats(t.data).items()))
-            if t.grad is not None:
-                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(t.grad.data).items()))
+            if grad is not None:
+                lines.append("grad " + ", ".join(f"{k} {s}" for k, s in stats(grad.data).items()))
         if self.opts.color_by_grad:
             m = self.grad_mags[v.id]
             lines.append("mean |grad| " + ("none" if m is None else num(m)))
@@ -485,8 +609,8 @@ class Emitter:
     def op_stmt(self, o: OpNode) -> str:
         fn, opts = o.fn, self.opts
         name = fn.name
-        symbol = _OP_SYMBOLS.get(name, name)
-        rows = [f'<B>{html_text(symbol, 32)}</B>']
+        # op names throughout (Add, Mul, Tanh): the same words as fn.name, errors and the player
+        rows = [f'<B>{html_text(name, 32)}</B>']
         if opts.show_attrs:
             for k, val in vars(fn).items():
                 if k.startswith("_") or k in _NODE_ATTRS:
@@ -527,7 +651,8 @@ class Emitter:
             title = f"<B>{html_text(labels[0])} \u2026 {html_text(labels[-1])}</B><BR/>" \
                     f"{len(labels)} \u00d7 <I>{html_text(', '.join(sorted(types)))}</I>"
         rows = [title]
-        rows.append(html_text(f"{sum(ops.values())} ops: " + ", ".join(
+        n_ops = sum(ops.values())
+        rows.append(html_text(f"{n_ops} op{'s' if n_ops != 1 else ''}: " + ", ".join(
             f"{k}\u00d7{n}" if n > 1 else k for k, n in ops.most_common(4))
             + (", \u2026" if len(ops) > 4 else ""), 70))
         if params:
@@ -540,7 +665,12 @@ class Emitter:
             if mags:
                 m = math.nan if any(math.isnan(x) for x in mags) else float(np.mean(mags))
                 fill = C.grad_color(m, self.lo, self.hi)
-                rows.append("mean |grad| " + num(m))
+                grads = [self.grad_of(n) for n in params]
+                grads = [_float_array(g.data) for g in grads if g is not None]
+                norm = ""
+                if grads:  # the parameters' gradient norm, as a number beside the colour
+                    norm = f", \u2016grad\u2016 {num(np.sqrt(sum(np.sum(a * a) for a in grads)))}"
+                rows.append("mean |grad| " + num(m) + norm)
         font = C.text_color(fill)
         label = f'<FONT COLOR="{font}">' + "<BR/>".join(rows) + "</FONT>"
         return (f"{box.id} [shape=box3d, style=filled, fillcolor=\"{fill}\", color=\"{C.CLUSTER_BORDER}\", "
@@ -568,44 +698,68 @@ class Emitter:
         return (f'label=<{label}>; labeljust=l; labelloc=t; style="rounded,filled"; '
                 f'fillcolor="{fill}"; color="{C.CLUSTER_BORDER}"; fontsize=10;')
 
-    def legend_stmt(self) -> str:
-        """A compact legend: node kinds on one row, the gradient scale on a second."""
-        kinds = []
-        for kind in (OUTPUT, PARAM, LEAF, CONSTANT, INTERMEDIATE):
+    def legend_lines(self) -> list[str]:
+        """The legend: one small node per kind of node drawn, shaped and coloured like it, and
+        the gradient scale, in a row of their own (a top-to-bottom graph has them above it)."""
+        kinds_present = {v.kind for v in self.g.values if v.id not in self.layout.group}
+        items = []
+        for i, kind in enumerate(k for k in (OUTPUT, PARAM, LEAF, CONSTANT, INTERMEDIATE)
+                                 if k in kinds_present):
             border, width = C.KIND_BORDER[kind]
-            kinds.append(
-                f'<TD><TABLE BORDER="{width}" COLOR="{border}" CELLBORDER="0" CELLPADDING="1">'
-                f'<TR><TD BGCOLOR="{C.KIND_FILL[kind]}" WIDTH="18" HEIGHT="10"></TD></TR></TABLE></TD>'
-                f'<TD ALIGN="LEFT">{C.KIND_TEXT[kind]}</TD>')
-        kinds.append('<TD>( )</TD><TD ALIGN="LEFT">operation</TD>')
-        rows = ['<TR><TD><TABLE BORDER="0" CELLSPACING="3" CELLPADDING="1"><TR><TD><B>legend</B></TD>'
-                + "".join(kinds) + "</TR></TABLE></TD></TR>"]
+            head = (f'<TR><TD BGCOLOR="{C.KIND_FILL[kind]}">{C.KIND_TEXT[kind]}</TD></TR>'
+                    if kind != INTERMEDIATE else f"<TR><TD>{C.KIND_TEXT[kind]}</TD></TR>")
+            items.append(
+                f'lg{i} [shape=plain, fontsize=9, label=<<TABLE BORDER="{width}" CELLBORDER="0" '
+                f'CELLSPACING="0" CELLPADDING="2" COLOR="{border}">{head}</TABLE>>]')
+        if self.g.ops:
+            items.append(f'lg_op [shape=ellipse, style=filled, fillcolor="{C.OP_FILL}", '
+                         f'color="{C.OP_BORDER}", fontsize=9, margin="0.02,0.01", height=0.25, '
+                         'label="operation"]')
+        if self.layout.boxes:
+            items.append(f'lg_box [shape=box3d, style=filled, fillcolor="{C.COLLAPSED_FILL}", '
+                         f'color="{C.CLUSTER_BORDER}", fontsize=9, height=0.25, '
+                         'label="collapsed module"]')
+        ids = [it.split(" ", 1)[0] for it in items]
         if self.opts.color_by_grad:
+            # the scale: a swatch every decade or two, then the special colours
             ticks = C.decades(self.lo, self.hi)
+            if len(ticks) > 6:
+                ticks = ticks[::2] if len(ticks) % 2 else ticks[::2] + ticks[-1:]
             swatches, labels = [], []
-            for i, x in enumerate(ticks):
-                fill = C.grad_color(x, self.lo, self.hi)
-                note = "vanishing<BR/>" if i == 0 else ("exploding<BR/>" if i == len(ticks) - 1 else "")
-                swatches.append(f'<TD BGCOLOR="{fill}" WIDTH="34" HEIGHT="12"></TD>')
-                labels.append(f'<TD><FONT POINT-SIZE="8">{note}{x:.0e}</FONT></TD>')
-            for fill, text in ((C.ZERO_FILL, "exactly 0"), (C.NONFINITE_FILL, "nan/inf"),
-                               (C.NO_GRAD_FILL, "no .grad")):
-                swatches.append(f'<TD BGCOLOR="{fill}" BORDER="1" WIDTH="34" HEIGHT="12"></TD>')
-                labels.append(f'<TD><FONT POINT-SIZE="8">{text}</FONT></TD>')
-            rows.append(
-                '<TR><TD><TABLE BORDER="0" CELLSPACING="1" CELLPADDING="1">'
-                f'<TR><TD ROWSPAN="2" ALIGN="LEFT"><B>mean |grad|</B><BR/>'
-                f'<FONT POINT-SIZE="8">log scale</FONT></TD>{"".join(swatches)}</TR>'
-                f'<TR>{"".join(labels)}</TR></TABLE></TD></TR>')
-        table = ('<TABLE BORDER="1" COLOR="#adb5bd" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
-                 + "".join(rows) + "</TABLE>")
-        return f'legend [shape=plain, fontsize=9, label=<{table}>]'
+            for x in ticks:
+                swatches.append(f'<TD BGCOLOR="{C.grad_color(x, self.lo, self.hi)}" WIDTH="24" '
+                                'HEIGHT="9"></TD>')
+                labels.append(f'<TD><FONT POINT-SIZE="7">{x:.0e}</FONT></TD>')
+            for fill, text in ((C.ZERO_FILL, "0"), (C.NONFINITE_FILL, "nan"), (C.NO_GRAD_FILL, "none")):
+                swatches.append(f'<TD BGCOLOR="{fill}" BORDER="1" WIDTH="24" HEIGHT="9"></TD>')
+                labels.append(f'<TD><FONT POINT-SIZE="7">{text}</FONT></TD>')
+            n = len(ticks)
+            items.append(
+                'legend [shape=plain, fontsize=9, label=<<TABLE BORDER="0" CELLSPACING="1" '
+                f'CELLPADDING="0"><TR><TD COLSPAN="{n}" ALIGN="LEFT"><B>mean |grad|</B> '
+                '<FONT POINT-SIZE="7">vanishing \u2192 exploding (log)</FONT></TD><TD COLSPAN="3"></TD>'
+                f'</TR><TR>{"".join(swatches)}</TR><TR>{"".join(labels)}</TR></TABLE>>]')
+        out = ["\tsubgraph cluster_legend {\n",
+               '\t\tlabel=""; style="rounded"; color="#ced4da"; margin=4;\n']
+        out.extend(f"\t\t{it}\n" for it in items)
+        # the samples side by side across the ranks (a row when top to bottom, a column when
+        # left to right), the scale next to them
+        out.append("\t\t{rank=same; " + "; ".join(ids) + "}\n")
+        out.extend(f"\t\t{a} -> {b} [style=invis]\n" for a, b in zip(ids, ids[1:]))
+        if self.opts.color_by_grad:
+            out.append(f"\t\t{ids[0]} -> legend [style=invis]\n")
+        out.append("\t}\n")
+        return out
 
     # -- the whole text --
     def lines(self) -> list[str]:
         g, opts, lay = self.g, self.opts, self.layout
+        if opts.color_by_grad:
+            for v in g.values:
+                self.grad_mags[v.id] = C.grad_magnitude(self.grad_of(v))
+            self.lo, self.hi = C.resolve_range(opts.grad_range, list(self.grad_mags.values()))
         n_visible = lay._visible_count(lay.group) + (1 if lay.hidden else 0)
-        out = [f"\tgraph [rankdir={opts.rankdir}, fontname=\"{_FONT}\", fontsize=11, nodesep=0.25, "
+        out = [f"\tgraph [rankdir={self.rankdir}, fontname=\"{_FONT}\", fontsize=11, nodesep=0.25, "
                "ranksep=0.35, newrank=true" + (f", dpi={float(opts.dpi):g}" if opts.dpi else "") + "]\n",
                f"\tnode [fontname=\"{_FONT}\", fontsize=10]\n",
                "\tedge [color=\"#6c757d\", arrowsize=0.6]\n"]
@@ -617,7 +771,8 @@ class Emitter:
         title_rows = []
         if opts.title:
             title_rows.append(f"<B>{html_text(opts.title, 120)}</B>")
-        title_rows += [html_text(n, 300) for n in lay.notes]
+        # captions wrap at about 90 characters, so that they never widen the picture
+        title_rows += [html_text(part, 300) for n in lay.notes for part in _wrap(n, 90)]
         if title_rows:
             out.append("\tlabel=<" + "<BR ALIGN=\"LEFT\"/>".join(title_rows)
                        + "<BR ALIGN=\"LEFT\"/>>; labelloc=t; labeljust=l\n")
@@ -678,15 +833,20 @@ class Emitter:
             out.append(f"\t{stmt}\n")
         out.extend(self._clusters(placed))
 
+        # Edges between computed values (op -> result -> next op) pull harder than edges from
+        # leaves and constants, so a chain of ops stays a straight column instead of drifting.
+        computed = {v.id for v in g.values if v.tensor.grad_fn is not None}
         for s2, d2 in edges:
             if s2 in proxied:
                 continue
             style = ' [style=dashed, color="#adb5bd"]' if s2.startswith("c") else ""
+            if s2[0] in "fmh" or s2 in computed:
+                style = " [weight=4]"
             out.append(f"\t{s2} -> {d2}{style}\n")
         out.extend(proxy_edges)
         legend = opts.legend if opts.legend is not None else opts.color_by_grad
         if legend:
-            out.append(f"\t{self.legend_stmt()}\n")
+            out.extend(self.legend_lines())
         return out
 
     def _outside_boxes(self, cluster: tuple) -> tuple:
@@ -783,4 +943,6 @@ def dot_lines(roots: tuple, options: dict) -> list[str]:
     flat = flatten_roots(roots)
     if not flat:
         raise ValueError("viz: give at least one Tensor to draw, e.g. viz.to_dot(loss)")
-    return Emitter(flat, opts).lines()
+    em = Emitter(flat, opts)
+    em.fill_grads(flat)
+    return em.lines()

@@ -43,7 +43,25 @@ def _dot_binary() -> str:
     return exe
 
 
-def to_dot(*roots: Any, **options: Any) -> str:
+def to_dot(
+    *roots: Any,
+    params: Any = None,
+    model: Any = None,
+    rankdir: str = "auto",
+    show_data: bool | None = None,
+    show_grad: bool | None = None,
+    show_saved: bool = False,
+    show_attrs: bool = False,
+    color_by_grad: bool = False,
+    grad_range: Any = None,
+    legend: bool | None = None,
+    max_nodes: int | None = 500,
+    collapse: Any = "auto",
+    collapse_repeated: bool = False,
+    cluster: bool = True,
+    title: str | None = None,
+    dpi: float | None = None,
+) -> str:
     """DOT source of the graph that produced ``roots``, as a string (no Graphviz needed).
 
     ``roots`` are Tensors (or lists/tuples/dicts of them), usually the loss. The graph is walked
@@ -59,9 +77,15 @@ def to_dot(*roots: Any, **options: Any) -> str:
 
     Options (keywords):
 
-    - ``rankdir``: ``"LR"`` (default, left to right), ``"TB"``, ``"RL"`` or ``"BT"``.
+    - ``rankdir``: ``"auto"`` (default: left to right for graphs at most 5 ranks deep, top to
+      bottom beyond, so that pictures fit a page about 830 px wide), ``"LR"`` (micrograd's
+      one-row boxes), ``"TB"``, ``"RL"`` or ``"BT"``.
     - ``show_data`` / ``show_grad``: value and gradient. ``None`` (default) shows them on
       one-element tensors only; ``True`` adds statistics rows to tensors too; ``False`` hides them.
+      When gradients are shown and the graph is intact (drawn before ``backward``, or after
+      ``backward(retain_graph=True)``), intermediates' gradients are computed for the picture
+      (with ``ag.grad``: no ``.grad`` changes); after a plain ``backward`` the caption says why
+      they are missing (call :func:`retain_grads` before ``backward`` to keep them).
     - ``show_saved``: list what each op saved for backward (or that backward freed it).
     - ``show_attrs``: show op attributes such as ``axes``.
     - ``params``: tensors to mark as parameters: Tensors, ``(name, Tensor)`` pairs, a dict or a
@@ -70,14 +94,18 @@ def to_dot(*roots: Any, **options: Any) -> str:
       parameters by ``named_parameters()``. Without it, an outermost scope object that has
       ``named_modules()`` is used in the same way.
     - ``color_by_grad``: fill value nodes by mean ``|grad|`` on a log scale (blue = vanishing, red
-      = exploding, grey = exactly 0, magenta = nan/inf) with a legend. Intermediates have a
-      ``.grad`` only if retained: call :func:`retain_grads` before ``backward``.
+      = exploding, grey = exactly 0, magenta = nan/inf) with a legend; tensors also print the
+      gradient's norm ``‖grad‖``. Intermediates' gradients as for ``show_grad``.
     - ``grad_range``: ``(low, high)`` of that scale (default ``(1e-8, 1e2)``) or ``"auto"``.
-    - ``legend``: draw the legend (default: when ``color_by_grad``).
+    - ``legend``: draw the legend, a row of sample nodes shaped like the graph's (default: when
+      ``color_by_grad``).
     - ``max_nodes``: past this many nodes (default 500; ``None`` = no limit), modules are collapsed
       into single boxes, innermost level first, then what lies furthest from the outputs is
       hidden in one node; the graph's title says what was collapsed or hidden.
-    - ``collapse``: modules to draw as one box each: module paths, type names, types or objects.
+    - ``collapse``: ``"auto"`` (default): past 60 nodes, runs of repeated blocks, then modules
+      (innermost first, never the model itself) are drawn as one box each until about 60 remain,
+      and the caption gives the node count and what was collapsed. Or the modules to draw as
+      one box each: module paths, type names, types or objects; ``None`` collapses nothing.
     - ``collapse_repeated``: merge runs of same-type sibling modules (``layers.0`` ...
       ``layers.11``) into one box when nothing else lies between them.
     - ``cluster``: ``False`` draws no module boxes.
@@ -101,10 +129,33 @@ def to_dot(*roots: Any, **options: Any) -> str:
     >>> dot.count(" -> ")  # a -> ×, b -> ×, × -> y
     3
     """
+    options = dict(params=params, model=model, rankdir=rankdir, show_data=show_data,
+                   show_grad=show_grad, show_saved=show_saved, show_attrs=show_attrs,
+                   color_by_grad=color_by_grad, grad_range=grad_range, legend=legend,
+                   max_nodes=max_nodes, collapse=collapse, collapse_repeated=collapse_repeated,
+                   cluster=cluster, title=title, dpi=dpi)
     return "digraph autograd {\n" + "".join(dot_lines(roots, options)) + "}\n"
 
 
-def draw_graph(*roots: Any, **options: Any) -> Any:
+def draw_graph(
+    *roots: Any,
+    params: Any = None,
+    model: Any = None,
+    rankdir: str = "auto",
+    show_data: bool | None = None,
+    show_grad: bool | None = None,
+    show_saved: bool = False,
+    show_attrs: bool = False,
+    color_by_grad: bool = False,
+    grad_range: Any = None,
+    legend: bool | None = None,
+    max_nodes: int | None = 500,
+    collapse: Any = "auto",
+    collapse_repeated: bool = False,
+    cluster: bool = True,
+    title: str | None = None,
+    dpi: float | None = None,
+) -> Any:
     """The graph of ``roots`` as a ``graphviz.Digraph``, which a notebook displays as SVG.
 
     Takes the same options as :func:`to_dot`. Fails at once with an install hint when the Graphviz
@@ -119,6 +170,11 @@ def draw_graph(*roots: Any, **options: Any) -> Any:
     ...     svg = g.pipe(format="svg").decode()
     ...     assert svg.count('class="node"') == 5  # x, ×, x*x, Sum, loss
     """
+    options = dict(params=params, model=model, rankdir=rankdir, show_data=show_data,
+                   show_grad=show_grad, show_saved=show_saved, show_attrs=show_attrs,
+                   color_by_grad=color_by_grad, grad_range=grad_range, legend=legend,
+                   max_nodes=max_nodes, collapse=collapse, collapse_repeated=collapse_repeated,
+                   cluster=cluster, title=title, dpi=dpi)
     _dot_binary()
     try:
         import graphviz
@@ -131,7 +187,26 @@ def draw_graph(*roots: Any, **options: Any) -> Any:
 
 
 def render(
-    roots: Any, path: str | os.PathLike, format: str | None = None, **options: Any  # noqa: A002
+    roots: Any,
+    path: str | os.PathLike,
+    format: str | None = None,  # noqa: A002
+    *,
+    params: Any = None,
+    model: Any = None,
+    rankdir: str = "auto",
+    show_data: bool | None = None,
+    show_grad: bool | None = None,
+    show_saved: bool = False,
+    show_attrs: bool = False,
+    color_by_grad: bool = False,
+    grad_range: Any = None,
+    legend: bool | None = None,
+    max_nodes: int | None = 500,
+    collapse: Any = "auto",
+    collapse_repeated: bool = False,
+    cluster: bool = True,
+    title: str | None = None,
+    dpi: float | None = None,
 ) -> Path:
     """Render the graph of ``roots`` (a Tensor or a list of them) to ``path``; return the path.
 
@@ -148,6 +223,11 @@ def render(
     ...         out = viz.render(y, pathlib.Path(d) / "graph.svg")
     ...         assert out.read_text().lstrip().startswith("<?xml")
     """
+    options = dict(params=params, model=model, rankdir=rankdir, show_data=show_data,
+                   show_grad=show_grad, show_saved=show_saved, show_attrs=show_attrs,
+                   color_by_grad=color_by_grad, grad_range=grad_range, legend=legend,
+                   max_nodes=max_nodes, collapse=collapse, collapse_repeated=collapse_repeated,
+                   cluster=cluster, title=title, dpi=dpi)
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     fmt = format if format is not None else (suffix if suffix in FORMATS else "svg")

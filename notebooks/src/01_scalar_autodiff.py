@@ -102,18 +102,20 @@ for name, t in [("x1", tx1), ("w1", tw1), ("x2", tx2), ("w2", tw2), ("b", tb)]:
 # %% [markdown]
 # ## The graph
 #
-# `viz.draw_graph(o)` draws what the engine recorded. Read it left to right, the direction of the
-# forward pass:
+# `viz.draw_graph(o)` draws what the engine recorded. Read it top to bottom, the direction of the
+# forward pass (small graphs are drawn left to right, deeper ones top to bottom to fit the page):
 #
 # - **boxes** are values (tensors): name, `data` (the forward value) and `grad` (`do/d` that value,
 #   filled in by `backward`). Blue headers are inputs that require grad, the green box with a thick
 #   border is the output;
-# - **ellipses** are operations. `backward` visits them right to left, multiplying by each one's
-#   local derivative, exactly as in the table above.
+# - **ellipses** are operations, named as the engine names them (`Mul`, `Add`, `Tanh`). `backward`
+#   visits them bottom to top, multiplying by each one's local derivative, exactly as in the table
+#   above. To watch it do so one node at a time, see `viz.step_through` in
+#   [notebook 11](11_watch_backprop.ipynb).
 #
-# Check a few numbers against the hand computation: `grad` of `n` is `1 - 0.7071² = 0.5`; the `+`
-# nodes hand that 0.5 unchanged to both of their inputs; the `×` node sends `x1` the value of `w1`
-# times 0.5 = -1.5. The unnamed box is `x1*w1 + x2*w2` (Python adds left to right).
+# Check a few numbers against the hand computation: `grad` of `n` is `1 - 0.7071² = 0.5`; the `Add`
+# nodes hand that 0.5 unchanged to both of their inputs; the `Mul` node sends `x1` the value of
+# `w1` times 0.5 = -1.5. The unnamed box is `x1*w1 + x2*w2` (Python adds left to right).
 
 # %%
 viz.draw_graph(to)
@@ -132,7 +134,7 @@ a = ag.Tensor(3.0, requires_grad=True, name="a")
 b = ag.Tensor(-2.0, requires_grad=True, name="b")
 y = a * b + a
 y.name = "y"
-y.backward()
+y.backward(retain_graph=True)  # keep the graph: the drawing then shows every node's gradient
 print("dy/da =", a.grad.item(), "  dy/db =", b.grad.item())
 viz.draw_graph(y)
 

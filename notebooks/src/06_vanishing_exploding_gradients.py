@@ -91,7 +91,8 @@ for name, model in [("sigmoid", sigmoid_net), ("ReLU + He", relu_net)]:
 # ## The same thing, on the graph
 #
 # `viz.draw_graph(loss, color_by_grad=True)` fills every tensor by its mean `|grad|` on a log
-# colour scale (legend at the top): **dark blue is vanishing, red is exploding**. We called
+# colour scale (legend at the top right), and prints each tensor's gradient norm `‖grad‖`: **dark
+# blue is vanishing, red is exploding**. We called
 # `viz.retain_grads(loss)` before `backward`, so intermediate activations have gradients to show,
 # not only the parameters. Read it from the bottom (the loss, where the gradient starts at 1)
 # upwards: the colour cools from yellow to dark blue as the gradient passes each sigmoid.
