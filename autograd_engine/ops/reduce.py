@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function, apply_any
+from ..pytorch_names import pytorch_keywords
 from ..tensor import Tensor
 from ._util import (
     Axis,
@@ -408,10 +409,10 @@ def _argmin(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Te
     return NonDifferentiable.apply(self, fn=np.argmin, axis=axis, keepdims=keepdims)
 
 
-Tensor.all = _all
-Tensor.any = _any
-Tensor.argmax = _argmax
-Tensor.argmin = _argmin
+Tensor.all = pytorch_keywords(_all)
+Tensor.any = pytorch_keywords(_any)
+Tensor.argmax = pytorch_keywords(_argmax)
+Tensor.argmin = pytorch_keywords(_argmin)
 
 
 # ----- cumsum -------------------------------------------------------------------------------------
