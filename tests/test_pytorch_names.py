@@ -415,3 +415,13 @@ def test_data_loader_over_datasets():
     hist = nn.fit(nn.Linear(2, 3), nn.CrossEntropyLoss(), nn.optim.SGD(nn.Linear(2, 3).parameters(), lr=0.1),
                   nn.data.DataLoader(Pairs(), batch_size=4, dtype=np.float32), epochs=1, progress=False)
     assert len(hist["loss"]) == 1
+
+
+def test_transpose_of_two_axes_of_a_3d_tensor_names_swapaxes():
+    x = ag.zeros(2, 3, 4)
+    with pytest.raises(ValueError, match=r"transpose: axes \(0, 1\) must list each of the input's 3 "
+                                         r"axes once.*PyTorch's transpose\(0, 1\).*swapaxes\(0, 1\)"):
+        x.transpose(0, 1)
+    with pytest.raises(ValueError, match=r"axes \(0,\) must list each"):
+        ag.transpose(x, (0,))
+    assert x.swapaxes(0, 1).shape == (3, 2, 4) and x.transpose(1, 0, 2).shape == (3, 2, 4)
