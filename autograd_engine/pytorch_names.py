@@ -151,18 +151,22 @@ def pytorch_keywords(fn: Callable[..., Any]) -> Callable[..., Any]:
         if not kwargs or kwargs.keys().isdisjoint(mapping):  # NumPy's spelling: no extra work
             return fn(*args, **kwargs)
         numpy_kwargs: dict[str, Any] = {}
+        given: dict[str, str] = {}  # NumPy keyword -> how the caller spelled it
         for key, value in kwargs.items():
-            target = mapping.get(key)
-            if target is None:
-                target, value = key, value
-            elif key == "unbiased":
+            target = mapping.get(key, key)
+            if key == "unbiased":
                 value = int(bool(value))
-            if target in numpy_kwargs or params.index(target) < len(args):
-                first = next((k for k in kwargs if mapping.get(k, k) == target and k != key), target)
+            earlier = given.get(target)
+            if earlier is None and target in params and params.index(target) < len(args):
+                earlier = target  # passed by position
+            if earlier is not None:
+                a, b = sorted((earlier, key), key=lambda k: k in mapping)  # NumPy's name first
                 raise TypeError(
-                    f"{name}: got both {first} ({'NumPy' if first == target else 'PyTorch'}'s "
-                    f"name) and {key} (PyTorch's name) for the same argument; pass one of them"
+                    f"{name}: got both {a} ({'PyTorch' if a in mapping else 'NumPy'}'s name) and "
+                    f"{b} ({'PyTorch' if b in mapping else 'NumPy'}'s name) for the same argument; "
+                    "pass one of them"
                 )
+            given[target] = key
             numpy_kwargs[target] = value
         if special is None:
             return fn(*args, **numpy_kwargs)

@@ -112,6 +112,13 @@ def test_both_spellings_of_one_argument_is_a_type_error(call):
     assert x.grad is None
 
 
+def test_unknown_keywords_next_to_dim_are_still_refused():
+    x = _x(2, 3)
+    for call in (lambda: x.sum(dim=1, foo=2), lambda: x.max(dim=1, foo=2), lambda: ag.split(x, 1, dim=0, f=1)):
+        with pytest.raises(TypeError, match="unexpected keyword argument"):
+            call()
+
+
 def test_max_and_min_with_dim_return_values_and_indices():
     x = Tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], requires_grad=True)
     values, indices = x.max(dim=1)
