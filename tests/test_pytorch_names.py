@@ -114,7 +114,8 @@ def test_both_spellings_of_one_argument_is_a_type_error(call):
 
 def test_unknown_keywords_next_to_dim_are_still_refused():
     x = _x(2, 3)
-    for call in (lambda: x.sum(dim=1, foo=2), lambda: x.max(dim=1, foo=2), lambda: ag.split(x, 1, dim=0, f=1)):
+    for call in (lambda: x.sum(dim=1, foo=2), lambda: x.max(dim=1, foo=2),
+                 lambda: ag.split(x, 1, dim=0, f=1)):
         with pytest.raises(TypeError, match="unexpected keyword argument"):
             call()
 
