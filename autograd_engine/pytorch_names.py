@@ -13,9 +13,11 @@ module makes a PyTorch habit work as well, in one place:
   ``unsqueeze``, ``permute``, ``numel``, ``dim``, ``contiguous``, ``cpu``, ``to``, ``device``,
   and ``format(t, ".4f")`` on one-element tensors. ``size`` keeps NumPy's meaning (an ``int``),
   and calling it, PyTorch's ``x.size(0)``, raises an error that says to use ``x.shape[0]``.
-- Module level (re-exported by ``autograd_engine``): the dtypes ``float32``, ``float64``,
-  ``int32``, ``int64``, ``bool`` (and ``float``, ``double``, ``int``, ``long``), ``from_numpy``,
-  ``cat``, ``argmax``, ``argmin`` and ``inference_mode``.
+- Module level (exported by ``autograd_engine``): ``from_numpy``, ``cat``, ``argmax``,
+  ``argmin`` and ``inference_mode``. The dtype names (``ag.float32``, ``float64``, ``int32``,
+  ``int64``, ``bool``, and ``float``, ``double``, ``int``, ``long``) are NumPy's types, set in
+  ``autograd_engine/__init__.py``.
+- ``parse_to`` reads the arguments of ``to`` for Tensors and ``nn.Module``.
 
 >>> import autograd_engine as ag
 >>> x = ag.tensor([[1, 5], [3, 2]]).float()
