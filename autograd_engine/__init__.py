@@ -93,7 +93,7 @@ from .ops import (
     var,
     where,
 )
-from .pytorch_names import argmax, argmin, cat, from_numpy, inference_mode
+from .pytorch_names import argmax, argmin, cat, clamp, flatten, from_numpy, inference_mode
 from .tensor import DEFAULT_DTYPE, Tensor
 
 # PyTorch's dtype names, as NumPy's types (so `t.dtype == ag.float32`). `bool`, `float` and `int`
@@ -116,6 +116,6 @@ __all__ = [
     "zeros", "zeros_like",
     "avg_pool2d", "concatenate", "conv2d", "cumsum", "dot", "dropout", "einsum", "flip",
     "max_pool2d", "one_hot", "pad", "split", "stack",
-    "argmax", "argmin", "cat", "double", "float32", "float64", "from_numpy", "inference_mode",
-    "int32", "int64", "long",
+    "argmax", "argmin", "cat", "clamp", "double", "flatten", "float32", "float64", "from_numpy",
+    "inference_mode", "int32", "int64", "long",
 ]

@@ -10,13 +10,14 @@ module makes a PyTorch habit work as well, in one place:
   two libraries differ: ``max``/``min`` return ``(values, indices)``, ``var``/``std`` default to
   the unbiased estimate and ``split`` takes piece sizes (see ``_PYTORCH_CALLS``).
 - Tensor methods: ``float``, ``double``, ``long``, ``int``, ``bool``, ``view``, ``clone``,
-  ``unsqueeze``, ``permute``, ``numel``, ``dim``, ``contiguous``, ``cpu``, ``to``, ``device``,
+  ``unsqueeze``, ``permute``, ``flatten``, ``clamp``, ``t``, ``pow``, ``numel``, ``dim``,
+  ``contiguous``, ``cpu``, ``to``, ``device``,
   and ``format(t, ".4f")`` on one-element tensors. ``size`` keeps NumPy's meaning (an ``int``),
   and calling it, PyTorch's ``x.size(0)``, raises an error that says to use ``x.shape[0]``.
-- Module level (exported by ``autograd_engine``): ``from_numpy``, ``cat``, ``argmax``,
-  ``argmin`` and ``inference_mode``. The dtype names (``ag.float32``, ``float64``, ``int32``,
-  ``int64``, ``bool``, and ``float``, ``double``, ``int``, ``long``) are NumPy's types, set in
-  ``autograd_engine/__init__.py``.
+- Module level (exported by ``autograd_engine``): ``from_numpy``, ``cat``, ``flatten``,
+  ``clamp``, ``argmax``, ``argmin`` and ``inference_mode``. The dtype names (``ag.float32``,
+  ``float64``, ``int32``, ``int64``, ``bool``, and ``float``, ``double``, ``int``, ``long``) are
+  NumPy's types, set in ``autograd_engine/__init__.py``.
 - ``parse_to`` reads the arguments of ``to`` for Tensors and ``nn.Module``.
 
 >>> import autograd_engine as ag
@@ -266,6 +267,70 @@ def _permute(self: Tensor, *dims: Any) -> Tensor:
     return self.transpose(tuple(dims))
 
 
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge the axes ``start_dim`` to ``end_dim`` into one (PyTorch's ``flatten``; with no
+    arguments NumPy's ``flatten`` too): ``ag.flatten(x, 1)`` keeps the batch axis. A 0-d input
+    becomes one element.
+
+    >>> import autograd_engine as ag
+    >>> x = ag.zeros(2, 3, 4)
+    >>> ag.flatten(x, 1).shape, x.flatten().shape, x.flatten(0, 1).shape
+    ((2, 12), (24,), (6, 4))
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if isinstance(start_dim, str):  # NumPy's flatten(order): only row-major order here
+        if start_dim != "C":
+            raise ValueError(f"flatten: only order 'C' (row-major) is supported, got {start_dim!r}")
+        start_dim = 0
+    shape = x.shape
+    if not shape:
+        return x.reshape(1)
+    n = len(shape)
+    for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+        if not isinstance(d, (int, np.integer)) or not -n <= d < n:
+            raise ValueError(f"flatten: {name}={d!r} is out of range for a tensor of shape {shape}; "
+                             f"use an int in [{-n}, {n - 1}]")
+    start, end = start_dim % n, end_dim % n
+    if start > end:
+        raise ValueError(f"flatten: start_dim ({start_dim}) comes after end_dim ({end_dim}) for a "
+                         f"tensor of shape {shape}")
+    return x.reshape(shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:])
+
+
+def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """PyTorch's name for ``clip``: limit ``x`` to ``[min, max]`` (None leaves a side open).
+    Gradient: ``grad`` where ``min <= x <= max``, else 0.
+
+    >>> import autograd_engine as ag
+    >>> ag.tensor([-2.0, 0.5, 2.0]).clamp(min=0)
+    Tensor([0. , 0.5, 2. ])
+    """
+    return (x if isinstance(x, Tensor) else Tensor(x)).clip(min, max)
+
+
+def _t(self: Tensor) -> Tensor:
+    """The transpose of a tensor of at most 2 dimensions (PyTorch's ``t``; ``x.T`` reverses any).
+
+    >>> import autograd_engine as ag
+    >>> ag.zeros(2, 3).t().shape
+    (3, 2)
+    """
+    if self.ndim > 2:
+        raise ValueError(f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; "
+                         "use swapaxes(a, b) to exchange two axes, or .T to reverse them all")
+    return self.T
+
+
+def _pow(self: Tensor, exponent: Any) -> Tensor:
+    """``self ** exponent`` (PyTorch's ``pow``; NumPy's ``ag.power``).
+
+    >>> import autograd_engine as ag
+    >>> ag.tensor([2.0, 3.0]).pow(2)
+    Tensor([4., 9.])
+    """
+    return self**exponent
+
+
 def _numel(self: Tensor) -> int:
     """Number of elements (the same as NumPy's ``size``).
 
@@ -412,6 +477,10 @@ Tensor.view = _view
 Tensor.unsqueeze = _unsqueeze
 Tensor.permute = _permute
 Tensor.numel = _numel
+Tensor.flatten = flatten
+Tensor.clamp = clamp
+Tensor.t = _t
+Tensor.pow = _pow
 Tensor.dim = _dim
 Tensor.contiguous = _same
 Tensor.cpu = _same

@@ -433,3 +433,33 @@ def test_transpose_of_two_axes_of_a_3d_tensor_names_swapaxes():
     with pytest.raises(ValueError, match=r"axes \(0,\) must list each"):
         ag.transpose(x, (0,))
     assert x.swapaxes(0, 1).shape == (3, 2, 4) and x.transpose(1, 0, 2).shape == (3, 2, 4)
+
+
+def test_flatten_clamp_t_pow():
+    x = _x(2, 3, 4)
+    assert ag.flatten(x, 1).shape == (2, 12) and x.flatten().shape == (24,)
+    assert x.flatten(0, 1).shape == (6, 4) and x.flatten(-2).shape == (2, 12)
+    assert x.flatten("C").shape == (24,) and ag.flatten(ag.tensor(3.0)).shape == (1,)
+    assert ag.flatten(ag.zeros(2, 0, 3), 1).shape == (2, 0)
+    with pytest.raises(ValueError, match=r"flatten: start_dim=3 is out of range.*\[-3, 2\]"):
+        x.flatten(3)
+    with pytest.raises(ValueError, match=r"flatten: start_dim \(2\) comes after end_dim \(1\)"):
+        x.flatten(2, 1)
+    ag.flatten(x, 1).sum().backward()
+    assert x.grad.shape == x.shape
+    y = Tensor([-2.0, 0.5, 2.0], requires_grad=True)
+    assert y.clamp(min=0).tolist() == [0.0, 0.5, 2.0] and ag.clamp(y, -1, 1).tolist() == [-1.0, 0.5, 1.0]
+    y.clamp(max=1).sum().backward()
+    assert y.grad.tolist() == [1.0, 1.0, 0.0]
+    assert ag.zeros(2, 3).t().shape == (3, 2) and ag.zeros(3).t().shape == (3,)
+    with pytest.raises(ValueError, match=r"t: expects a tensor of at most 2 dimensions.*swapaxes"):
+        x.t()
+    assert np.allclose(x.pow(2).data, x.data**2)
+
+
+def test_flatten_clamp_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(2).normal(size=(2, 3, 4, 5))
+    for args in ((), (1,), (1, 2), (-3, -1), (0, 0)):
+        assert ag.flatten(Tensor(a), *args).shape == tuple(torch.flatten(torch.tensor(a), *args).shape)
+    np.testing.assert_array_equal(Tensor(a).clamp(-0.5, 0.5).data, torch.tensor(a).clamp(-0.5, 0.5).numpy())
