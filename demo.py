@@ -29,7 +29,7 @@ import nn
 import viz
 
 DEFAULT_OUT = Path("demo_output")
-INSTALL_EXTRAS = 'pip install -e ".[notebooks]"'
+INSTALL_EXTRAS = 'pip install -e ".[demo]"'
 
 
 def scalar_demo() -> None:

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import numpy as _np
+
 from . import func, inplace, interop, onnx  # noqa: F401 - inplace/interop attach Tensor protocols
 from .anomaly import detect_anomaly
 from .engine import grad
@@ -92,7 +94,13 @@ from .ops import (
     var,
     where,
 )
+from .pytorch_names import argmax, argmin, cat, clamp, flatten, from_numpy, inference_mode
 from .tensor import DEFAULT_DTYPE, Tensor
+
+# PyTorch's dtype names, as NumPy's types (so `t.dtype == ag.float32`). `bool`, `float` and `int`
+# stay out of __all__: `from autograd_engine import *` must not shadow the builtins.
+float32, float64, int32, int64, bool = _np.float32, _np.float64, _np.int32, _np.int64, _np.bool_  # noqa: A001
+float, double, int, long = _np.float32, _np.float64, _np.int32, _np.int64  # noqa: A001
 
 __version__ = "0.1.0"
 
@@ -109,4 +117,6 @@ __all__ = [
     "zeros", "zeros_like", "increment_version",
     "avg_pool2d", "concatenate", "conv2d", "cumsum", "dot", "dropout", "einsum", "flip",
     "max_pool2d", "one_hot", "pad", "split", "stack",
+    "argmax", "argmin", "cat", "clamp", "double", "flatten", "float32", "float64", "from_numpy",
+    "inference_mode", "int32", "int64", "long",
 ]

@@ -107,12 +107,24 @@ def _leaf(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Ten
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
-    """Same as ``Tensor(...)``.
+    """A new tensor from ``data``, with PyTorch's ``torch.tensor`` dtype rule for Python numbers:
+    integers (and lists of them) become int64, so they work as class labels and indices; floats
+    become the default float64. ``Tensor(...)`` instead makes every Python number a float, as
+    ``torch.Tensor(...)`` does. NumPy arrays keep their dtype either way.
 
     >>> import autograd_engine as ag
     >>> ag.tensor([1, 2])
-    Tensor([1., 2.])
+    Tensor([1, 2], dtype=int64)
+    >>> ag.tensor([1, 2.5]), ag.Tensor([1, 2])
+    (Tensor([1. , 2.5]), Tensor([1., 2.]))
     """
+    if dtype is None and not isinstance(data, (Tensor, np.ndarray, np.generic)):
+        try:
+            kind = np.asarray(data).dtype.kind
+        except ValueError:  # ragged lists: Tensor() explains
+            kind = ""
+        if kind in "iu" and kind:
+            dtype = np.int64
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 

@@ -227,9 +227,8 @@ class Tensor:
     def ndim(self) -> int:
         return self._data.ndim
 
-    @property
-    def size(self) -> int:
-        return self._data.size
+    # size (NumPy's element count; calling it, as PyTorch's x.size(0), explains) is attached by
+    # pytorch_names, with PyTorch's other method names.
 
     @property
     def dtype(self) -> np.dtype:

@@ -2,7 +2,7 @@
 
 Each workload prints its own table as it finishes; the summary at the end is a Markdown table of
 ratios (each workload's reference = 1.00×) with the reference's absolute figure, and whether our
-engine meets the target of BENCHMARKS.md. Exit status 1 if any implementations disagree on a loss.
+engine meets the project's target. Exit status 1 if any implementations disagree on a loss.
 """
 
 from __future__ import annotations

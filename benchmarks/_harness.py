@@ -11,7 +11,7 @@ A workload module (``benchmarks/<name>.py``) defines:
   seed: every implementation starts from exactly these arrays),
 - ``LOSS_RTOL`` (how closely first-step losses must agree with the reference's),
 - optionally ``ops_per_step(inputs) -> int`` (then times are also reported per op),
-  ``MODE = "memory"`` (peak RSS instead of time), and ``TARGET`` (the goal of BENCHMARKS.md for
+  ``MODE = "memory"`` (peak RSS instead of time), and ``TARGET`` (the project's goal for
   our implementations: ``{"metric": "ratio" | "per_op_us", "vs": impl, "max": value, "text": ...}``)
   and ``QUICK_SKIP`` (implementations too slow for ``--quick``).
 

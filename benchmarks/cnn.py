@@ -5,8 +5,8 @@ PyTorch. "NumPy by hand" is a plain im2col (NHWC inside, ``sliding_window_view``
 conv, col2im by nine strided adds). Each step also returns ``sum(|grad of conv1's weight|)``,
 compared across implementations like the loss: it checks the whole backward pass.
 
-Our engine's ``conv2d``/``max_pool2d`` are those of DESIGN.md; until they exist, ours reports
-"not available". Run: ``python3 -m benchmarks.cnn [--quick]``.
+Ours uses the engine's ``conv2d``/``max_pool2d`` (where they are missing, it reports "not
+available"). Run: ``python3 -m benchmarks.cnn [--quick]``.
 """
 
 from __future__ import annotations

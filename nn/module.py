@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import autograd_engine as ag
+from autograd_engine.pytorch_names import parse_to
 
 from .parameter import Parameter
 
@@ -433,6 +434,55 @@ class Module:
             raise TypeError(f"requires_grad_: requires_grad must be a bool, got {requires_grad!r}")
         for p in self.parameters():
             p.requires_grad_(requires_grad)
+        return self
+
+    # ----- dtype and device -----
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """PyTorch's ``to``: ``model.to("cpu")`` changes nothing (the engine runs on the CPU
+        only; other devices are refused with an explanation), ``model.to(ag.float64)`` converts
+        every floating-point parameter, gradient and buffer in place (the Parameter objects stay
+        the same, so an optimizer made earlier keeps working). Returns self.
+
+        >>> import autograd_engine as ag
+        >>> import nn
+        >>> lin = nn.Linear(2, 1).to("cpu").to(ag.float64)
+        >>> lin.weight.dtype, lin(ag.ones(1, 2)).dtype
+        (dtype('float64'), dtype('float64'))
+        """
+        dtype, _ = parse_to(*args, **kwargs)
+        if dtype is None:
+            return self
+        if dtype.kind not in "fc":
+            raise TypeError(f"{type(self).__name__}.to: modules convert only to floating-point "
+                            f"dtypes, got {dtype}; convert inputs instead, e.g. x.long()")
+        tensors = [*self.parameters(), *self.buffers()]
+        for t in tensors:
+            if t.dtype.kind == "f":
+                t.data = t.data.astype(dtype)
+                if t.grad is not None:
+                    t.grad = t.grad.data.astype(dtype)
+        return self
+
+    def float(self) -> Module:
+        """Floating-point parameters and buffers to float32 (``to(np.float32)``); returns self.
+
+        >>> import nn
+        >>> nn.Linear(2, 1).double().float().weight.dtype
+        dtype('float32')
+        """
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Floating-point parameters and buffers to float64 (``to(np.float64)``); returns self.
+
+        >>> import nn
+        >>> nn.Linear(2, 1).double().bias.dtype
+        dtype('float64')
+        """
+        return self.to(np.float64)
+
+    def cpu(self) -> Module:
+        """Self: parameters always live in main memory here."""
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
+import time
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -86,14 +88,68 @@ def _split(batch: Any) -> tuple[Any, Any]:
                      "nn.data.DataLoader(X, y, ...)")
 
 
-def _progress(iterable: Iterable | None, enabled: bool, **kwargs: Any) -> Any:
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm  # notebook widgets in Jupyter, text bar elsewhere
-    except ImportError:  # pragma: no cover - tqdm is a test/notebook dependency
-        return None
-    return tqdm(iterable, **kwargs)
+def _in_notebook() -> bool:
+    """Whether we run in a Jupyter kernel (where tqdm.auto draws widgets)."""
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+class _Progress:
+    """``fit``'s progress report, written to ``sys.stderr`` as tqdm does.
+
+    On a terminal (or in Jupyter): an epoch bar and a batch bar that advances once per batch, with
+    the running loss as a postfix that is drawn with the advance, not by a redraw of its own. When
+    stderr is a file or a pipe (logs, CI), where every redraw of a bar would become a line: one
+    line per epoch instead. ``enabled=False`` prints nothing.
+    """
+
+    def __init__(self, enabled: bool, epochs: int, loader: Iterable) -> None:
+        self.epochs, self.epoch_bar, self.batch_bar = epochs, None, None
+        self.stream = sys.stderr
+        self.mode = None
+        if enabled and epochs > 0:
+            is_tty = getattr(self.stream, "isatty", None)
+            self.mode = "bars" if _in_notebook() or (is_tty is not None and is_tty()) else "lines"
+        if self.mode == "bars":
+            try:
+                from tqdm.auto import tqdm  # notebook widgets in Jupyter, text bars elsewhere
+            except ImportError:  # pragma: no cover - tqdm is a test/notebook/demo dependency
+                self.mode = "lines"
+            else:
+                self.tqdm = tqdm
+                self.epoch_bar = tqdm(total=epochs, desc="fit", unit="epoch")
+        self.batches = len(loader) if hasattr(loader, "__len__") else None  # type: ignore[arg-type]
+
+    def start_epoch(self, epoch: int) -> None:
+        self.started = time.perf_counter()
+        if self.mode == "bars":
+            self.batch_bar = self.tqdm(total=self.batches, desc=f"epoch {epoch + 1}/{self.epochs}",
+                                       leave=False, unit="batch")
+
+    def batch_done(self, loss: float) -> None:
+        if self.batch_bar is not None:
+            self.batch_bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+            self.batch_bar.update(1)
+
+    def end_epoch(self, epoch: int, history: dict) -> None:
+        summary = {k: v[-1] for k, v in history.items() if v and k != "lr"}
+        if self.epoch_bar is not None:
+            self.epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in summary.items()}, refresh=False)
+            self.epoch_bar.update(1)
+        elif self.mode == "lines":
+            values = ", ".join(f"{k} {v:.4f}" for k, v in summary.items())
+            print(f"epoch {epoch + 1}/{self.epochs}: {values} "
+                  f"({time.perf_counter() - self.started:.1f} s)", file=self.stream, flush=True)
+
+    def end_batches(self) -> None:
+        if self.batch_bar is not None:
+            self.batch_bar.close()
+            self.batch_bar = None
+
+    def close(self) -> None:
+        self.end_batches()
+        if self.epoch_bar is not None:
+            self.epoch_bar.close()
 
 
 def _evaluate(model: Module, loss_fn: Callable, loader: Iterable, fns: dict) -> dict[str, float]:
@@ -128,7 +184,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
     they are averaged over each epoch's training batches and, if ``val_loader`` is given,
     evaluated on it in eval mode without gradients (as ``val_<name>``, with ``val_loss``).
 
-    Shows a tqdm progress bar (``tqdm.auto``: a widget in notebooks) unless ``progress=False``.
+    Shows tqdm progress bars on a terminal (``tqdm.auto``: widgets in notebooks), advancing per
+    batch with the running loss; when stderr is a file or a pipe it prints one line per epoch
+    instead; ``progress=False`` prints nothing.
     Arguments are checked before training starts. A ``fit`` that raises (a bad batch, a loss
     that fails, ...) changes nothing: parameters, buffers, gradients, the optimizer's state and
     the scheduler's are put back as they were before the call, so it can be fixed and re-run.
@@ -231,17 +289,15 @@ def _fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: I
             history[f"val_{name}"] = []
     history["lr"] = []
 
-    epoch_bar = _progress(None, progress and epochs > 0, total=epochs, desc="fit", unit="epoch")
+    report = _Progress(progress, epochs, train_loader)
     try:
         for epoch in range(epochs):
             model.train()
             total, count = 0.0, 0
             sums = dict.fromkeys(fns, 0.0)
-            batch_bar = _progress(train_loader, progress, desc=f"epoch {epoch + 1}/{epochs}",
-                                  leave=False, unit="batch")
-            batches = batch_bar if batch_bar is not None else train_loader
+            report.start_epoch(epoch)
             try:
-                for b, batch in enumerate(batches):
+                for b, batch in enumerate(train_loader):
                     x, y = _split(batch)
                     out = model(x)
                     loss = loss_fn(out, y)
@@ -265,11 +321,9 @@ def _fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: I
                     count += n
                     for name, fn in fns.items():
                         sums[name] += float(fn(out, y)) * n
-                    if batch_bar is not None:
-                        batch_bar.set_postfix(loss=f"{total / count:.4f}")
+                    report.batch_done(total / count)
             finally:
-                if batch_bar is not None:
-                    batch_bar.close()
+                report.end_batches()
             history["lr"].append(optimizer.param_groups[0]["lr"])
             history["loss"].append(total / max(count, 1))
             for name in fns:
@@ -279,12 +333,8 @@ def _fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: I
                     history[k].append(v)
             if scheduler is not None:
                 scheduler.step()
-            if epoch_bar is not None:
-                epoch_bar.update(1)
-                epoch_bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items()
-                                       if v and k != "lr"})
+            report.end_epoch(epoch, history)
     finally:
-        if epoch_bar is not None:
-            epoch_bar.close()
+        report.close()
         model.train()
     return history

@@ -1,4 +1,4 @@
-"""Everything ../shared/DESIGN.md promises exists, is documented with an example, and is swept."""
+"""Everything the API contract promises exists, is documented with an example, and is swept."""
 
 import inspect
 

@@ -125,6 +125,12 @@ CASES: list[Case] = [
          lambda torch: torch.arange(1j), RuntimeError),
     Case("manual-seed-str", lambda: ag.manual_seed("a"), TypeError, ("manual_seed", "seed", "int"),
          lambda torch: torch.manual_seed("a"), ValueError),
+    Case("argmax-axis", lambda: ag.argmax(ag.ones((2, 3)), axis=5), IndexError,
+         ("argmax", "axis 5"), lambda torch: torch.argmax(torch.ones(2, 3), dim=5), IndexError),
+    Case("argmin-dim", lambda: ag.ones((2, 3)).argmin(dim=7), IndexError, ("argmin", "axis 7"),
+         lambda torch: torch.ones(2, 3).argmin(dim=7), IndexError),
+    Case("from-numpy-list", lambda: ag.from_numpy([1, 2]), TypeError, ("from_numpy", "ndarray"),
+         lambda torch: torch.from_numpy([1, 2]), TypeError),
     Case("increment-version-array", lambda: ag.increment_version(np.zeros(2)), TypeError,
          ("increment_version", "Tensor"),
          lambda torch: torch.autograd.graph.increment_version(np.zeros(2)), RuntimeError),
@@ -935,7 +941,7 @@ SAME_CHECKS = {
     "binary_cross_entropy": "BCELoss", "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
     "huber_loss": "HuberLoss", "smooth_l1_loss": "SmoothL1Loss", "nll_loss": "NLLLoss",
     "layer_norm": "LayerNorm", "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid",
-    "silu": "SiLU",
+    "silu": "SiLU", "cat": "concatenate", "clamp": "clip",
 }
 NOT_IN_CATALOGUE = {
     # covered for every registered op by tests/test_bad_input.py (wrong shapes, non-numeric
@@ -946,6 +952,9 @@ NOT_IN_CATALOGUE = {
     "Function": "custom Functions: issue 15 item 6", "apply_any": "custom Functions: item 6",
     "enable_grad": "grad mode: item 3", "no_grad": "grad mode: item 3",
     "is_grad_enabled": "takes no arguments",
+    "inference_mode": "grad mode: takes only a bool-like mode, as no_grad",
+    **{name: "a dtype (NumPy's scalar type), as torch.float32" for name in
+       ("float32", "float64", "int32", "int64", "double", "long")},
     "scope": "grad mode: item 3", "detect_anomaly": "takes only a bool-like mode",
     "default_generator": "takes no arguments",
     "Identity": "accepts and ignores any arguments, as PyTorch's nn.Identity",

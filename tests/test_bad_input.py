@@ -411,7 +411,7 @@ def test_unknown_keyword_arguments_name_the_op(name, data):
 
 def test_unknown_keyword_arguments_of_methods():
     x = Tensor(np.ones((2, 3)), requires_grad=True)
-    for call_it in (lambda: x.sum(axs=0), lambda: x.mean(dim=0), lambda: x.reshape(3, 2, order="C"),
+    for call_it in (lambda: x.sum(axs=0), lambda: x.mean(axes=0), lambda: x.reshape(3, 2, order="C"),
                     lambda: ag.leaky_relu(x, negative_slope=0.1), lambda: x.backward(gradient=1, foo=2)):
         with pytest.raises(TypeError, match="unexpected keyword argument"):
             call_it()

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function, apply_any
+from ..pytorch_names import pytorch_keywords
 from ..tensor import Tensor
 from ._util import (
     Axis,
@@ -375,6 +376,16 @@ class NonDifferentiable(Function):
     def forward(ctx, x, fn, **params):
         return fn(x, **params)
 
+    @classmethod
+    def _forward_error(cls, exc: Exception, arrays: list, params: dict) -> Exception:
+        # name the NumPy function the user called (argmax, ...), not this class
+        err = super()._forward_error(exc, arrays, params)
+        name = getattr(params.get("fn"), "__name__", cls.__name__)
+        try:
+            return type(err)(str(err).replace(cls.__name__, name, 1))
+        except TypeError:
+            return err
+
 
 def _all(self: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Whether all elements (along ``axis``) are true, as a bool Tensor.
@@ -416,10 +427,10 @@ def _argmin(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Te
     return NonDifferentiable.apply(self, fn=np.argmin, axis=axis, keepdims=keepdims)
 
 
-Tensor.all = _all
-Tensor.any = _any
-Tensor.argmax = _argmax
-Tensor.argmin = _argmin
+Tensor.all = pytorch_keywords(_all)
+Tensor.any = pytorch_keywords(_any)
+Tensor.argmax = pytorch_keywords(_argmax)
+Tensor.argmin = pytorch_keywords(_argmin)
 
 
 # ----- cumsum -------------------------------------------------------------------------------------

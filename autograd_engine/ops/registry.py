@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..pytorch_names import pytorch_keywords
 from ..tensor import Tensor
 
 
@@ -86,12 +87,15 @@ def register(
     ``params`` maps keyword names to the values the sweep tries (e.g. ``{"slope": (0.01, 0.2)}``).
     ``method=True`` also makes it a Tensor method of the same name (a string gives another name).
     ``name`` registers under another name than the function's (for ops reached by an operator).
+    An op that takes ``axis``/``keepdims`` also takes PyTorch's ``dim``/``keepdim``
+    (:func:`~autograd_engine.pytorch_names.pytorch_keywords`); what is registered is that wrapper.
     """
     if isinstance(domains, Domain):
         domains = (domains,) * nargs
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         op_name = name or fn.__name__
+        fn = pytorch_keywords(fn)
         if op_name in REGISTRY:
             raise ValueError(f"register: an op named {op_name!r} is already registered")
         REGISTRY[op_name] = OpSpec(

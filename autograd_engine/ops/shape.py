@@ -176,6 +176,13 @@ def transpose(x: TensorLike, axes: tuple[int, ...] | None = None) -> Tensor:
     """
     if axes is not None:
         ndim = np.ndim(x._data if isinstance(x, Tensor) else x)
+        if len(axes) != ndim:
+            hint = (f"; to exchange two axes, as PyTorch's transpose{tuple(axes)} does, use "
+                    f"swapaxes{tuple(axes)}") if len(axes) == 2 else ""
+            raise ValueError(
+                f"transpose: axes {tuple(axes)} must list each of the input's {ndim} axes once "
+                f"(input shape {np.shape(x._data if isinstance(x, Tensor) else x)}){hint}"
+            )
         axes = tuple(int(a) % ndim if -ndim <= a < ndim else a for a in axes)
     return Transpose.apply(x, axes=axes)
 
