@@ -475,8 +475,29 @@ def _stealable(g: Tensor, handed_out: set[int]) -> bool:
     if type(data) is not np.ndarray:
         return True  # immutable NumPy scalar
     # References: g's slot, the local `data` and getrefcount's argument; anything more (another
-    # Tensor, the caller's array, a view's `.base`) means someone else can see it.
-    return data.base is None and id(data) not in handed_out and sys.getrefcount(data) <= 3
+    # Tensor, the caller's array, a view's `.base`) means someone else can see it. Reference
+    # counts are an interpreter detail (borrowed references may not be counted): where the
+    # check at import found them different, nothing is stolen and gradients are copied.
+    return (_REFCOUNTS_AS_EXPECTED and data.base is None and id(data) not in handed_out
+            and sys.getrefcount(data) <= 3)
+
+
+def _refcounts_as_expected() -> bool:
+    """Check, once, that this interpreter counts references as ``_stealable`` assumes: an array
+    held by one Tensor only is stealable, and one also held elsewhere is not."""
+    global _REFCOUNTS_AS_EXPECTED
+    _REFCOUNTS_AS_EXPECTED = True
+    lone = Tensor._make(np.zeros(2))
+    shared = Tensor._make(np.zeros(2))
+    elsewhere = [shared._data]
+    ok = _stealable(lone, set()) and not _stealable(shared, set())
+    del elsewhere
+    _REFCOUNTS_AS_EXPECTED = ok
+    return ok
+
+
+_REFCOUNTS_AS_EXPECTED = False
+_refcounts_as_expected()
 
 
 def _one_like(d: Any) -> Any:

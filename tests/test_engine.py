@@ -579,3 +579,25 @@ def test_list_arguments_are_saved_as_arrays_next_to_intermediates(create_graph):
     z = ag.matmul(y, [[1.0], [2.0]]) * [[3.0], [4.0]]
     (g,) = ag.grad(z.sum(), x, create_graph=create_graph)
     np.testing.assert_allclose(g.data, [[6.0, 12.0], [8.0, 16.0]])
+
+
+def test_leaf_gradients_are_right_when_the_refcount_shortcut_is_off(monkeypatch):
+    # On an interpreter whose reference counts differ from CPython 3.11's, the import-time check
+    # turns the no-copy shortcut off; gradients must be the same, and never alias user arrays.
+    from autograd_engine import engine
+
+    assert engine._refcounts_as_expected()  # this interpreter: the shortcut is on
+    monkeypatch.setattr(engine, "_REFCOUNTS_AS_EXPECTED", False)
+    assert not engine._stealable(Tensor._make(np.zeros(2)), set())  # copies from now on
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    mine = np.array([10.0, 20.0])
+    x.register_hook(lambda g: mine)  # a hook returning the user's own array
+    (x * 3).sum().backward()
+    assert x.grad._data is not mine
+    np.testing.assert_array_equal(x.grad.data, [10.0, 20.0])
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [20.0, 40.0])
+    np.testing.assert_array_equal(mine, [10.0, 20.0])  # accumulation did not write into it
+    y = Tensor([1.0, 2.0], requires_grad=True)
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [2.0, 4.0])
