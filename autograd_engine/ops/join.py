@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, apply_any
 from ..tensor import Tensor
 from ._util import Axis, TensorLike, data_of, normalize_axes
 from .registry import register
@@ -51,6 +51,18 @@ class Concatenate(Function):
             for i, need in enumerate(ctx.needs_input_grad)
         )
 
+    @staticmethod
+    def jvp(ctx, *tangents):
+        given = next(t for t in tangents if t is not None)
+        parts = []
+        for i, t in enumerate(tangents):
+            if t is None:  # a zero tangent: its shape is the given one's, but along the axis
+                shape = list(given.shape)
+                shape[ctx.axis] = int(ctx.bounds[i + 1] - ctx.bounds[i])
+                t = np.zeros(shape, dtype=given.dtype)
+            parts.append(t)
+        return apply_any(Concatenate, *parts, axis=ctx.axis)
+
 
 class Stack(Function):
     backward_on_arrays = True
@@ -67,6 +79,13 @@ class Stack(Function):
             grad[lead + (i,)] if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        given = next(t for t in tangents if t is not None)
+        zero = np.zeros(given.shape, dtype=given.dtype)
+        parts = [zero if t is None else t for t in tangents]
+        return apply_any(Stack, *parts, axis=ctx.axis)
 
 
 def _check_join(op: str, arrays: Sequence[Any], axis: int, skip_axis: bool) -> None:
@@ -198,12 +217,17 @@ class Pad(Function):
     @staticmethod
     def forward(ctx, x, pad_width, constant_values=0):
         ctx.inner = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, np.shape(x)))
+        ctx.pad_width = pad_width
         # NumPy rejects an empty pad_width for a 0-d input (where padding is a no-op anyway).
         return np.pad(x, pad_width or 0, mode="constant", constant_values=constant_values)
 
     @staticmethod
     def backward(ctx, grad):
         return (grad[ctx.inner],)
+
+    @staticmethod
+    def jvp(ctx, t):  # padded with zeros: the padding is a constant
+        return apply_any(Pad, t, pad_width=ctx.pad_width)
 
 
 def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
@@ -261,6 +285,10 @@ class Flip(Function):
     @staticmethod
     def backward(ctx, grad):
         return (np.flip(grad, ctx.axes),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return apply_any(Flip, t, axes=ctx.axes)
 
 
 @register(np.flip, kind="custom", sampler="flip")
