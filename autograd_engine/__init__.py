@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import func, inplace, interop  # noqa: F401 - inplace/interop attach Tensor protocols
 from .anomaly import detect_anomaly
+from .checkpoint import checkpoint
 from .engine import grad
 from .factories import (
     arange,
@@ -108,4 +109,5 @@ __all__ = [
     "zeros", "zeros_like",
     "avg_pool2d", "concatenate", "conv2d", "cumsum", "dot", "dropout", "einsum", "flip",
     "max_pool2d", "one_hot", "pad", "split", "stack",
+    "checkpoint",
 ]

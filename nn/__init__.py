@@ -52,6 +52,7 @@ from .parameter import Parameter
 from .rnn import LSTM, RNN
 from .serialization import load, save
 from .training import History, accuracy, fit
+from .utils import checkpoint_sequential
 
 __all__ = [
     "GELU", "LSTM", "MLP", "RNN", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
@@ -60,4 +61,5 @@ __all__ = [
     "MaxPool2d", "Module", "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle",
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh", "accuracy", "data", "fit",
     "functional", "init", "load", "optim", "save", "utils",
+    "checkpoint_sequential",
 ]
