@@ -39,9 +39,12 @@ __all__ = ["Level", "forward_apply", "set_tangent", "tangent"]
 
 
 class Level:
-    """One active forward-mode differentiation (one ``func.jvp`` call). Compared by identity."""
+    """One active forward-mode differentiation (one ``func.jvp`` call). Compared by identity.
+    ``Function.apply`` hands ops to ``Level.apply`` (:func:`forward_apply`) while one is active."""
 
     __slots__ = ("__weakref__",)
+
+    apply: Any = None  # forward_apply, set below
 
 
 def tangent(t: Tensor, level: Level) -> Any:
@@ -72,16 +75,14 @@ class _ForwardCtx:
     """The ``ctx`` of an op run in forward mode without recording it for backward: unlike the
     no-grad ctx it remembers what ``forward`` stores, for the op's ``jvp`` rule."""
 
+    _saved: tuple | None = None
+    _non_differentiable: tuple = ()
+    _outs: tuple = ()
+    _out_arrays: tuple = ()
+    _on_arrays = False
+
     def __init__(self, cls: type, args: tuple, arrays: list, needs: tuple) -> None:
-        self._cls = cls
-        self._args = args
-        self._arrays = arrays
-        self.needs_input_grad = needs
-        self._saved: tuple | None = None
-        self._non_differentiable: tuple = ()
-        self._outs: tuple = ()
-        self._out_arrays: tuple = ()
-        self._on_arrays = False
+        self.__dict__.update(_cls=cls, _args=args, _arrays=arrays, needs_input_grad=needs)
 
     def __getattr__(self, name: str) -> Any:
         # class-level defaults of the op (as a node, an instance of the op, would see them)
@@ -107,7 +108,7 @@ class _ForwardCtx:
         if saved is None:
             return ()
         if self._on_arrays:
-            return tuple([s._data if isinstance(s, Tensor) else s for s in saved])
+            return saved
         result = []
         for item in saved:
             if not isinstance(item, Tensor):
@@ -141,23 +142,34 @@ def forward_apply(cls: type, args: tuple, params: dict) -> Any:
     tangents at every active level where an input has one."""
     flags = STATE.flags
     levels = flags.forward
-    per_level = []
-    carrying = []  # positions of Tensor arguments with a tangent at some level
-    for lv in levels:
-        ts = None
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor):
-                t = tangent(a, lv)
-                if t is not None:
-                    if ts is None:
-                        ts = [None] * len(args)
-                    ts[i] = t
-                    if i not in carrying:
-                        carrying.append(i)
-        per_level.append(ts)
+    if len(levels) == 1 and cls.backward_on_arrays:
+        # The common case, kept short: one level, nothing to record, so the rule runs on arrays
+        result = _plain_level(cls, args, params, flags, levels)
+        if result is not _NOT_PLAIN:
+            return result
+    n = len(args)
+    per_level: list = [None] * len(levels)  # per level: the tangent of each argument, or None
+    carrying = [False] * n  # arguments with a tangent at some level
+    any_tangent = requires_grad = False
+    for i in range(n):
+        a = args[i]
+        if isinstance(a, Tensor):
+            if a._requires_grad:
+                requires_grad = True
+            fn = a._grad_fn
+            d = (a if fn is None else fn).__dict__.get("_tangents")
+            if d:
+                for k, lv in enumerate(levels):
+                    t = d.get(lv if fn is None else (lv, a._output_nr))
+                    if t is not None:
+                        ts = per_level[k]
+                        if ts is None:
+                            ts = per_level[k] = [None] * n
+                        ts[i] = t
+                        carrying[i] = any_tangent = True
     flags.forward = ()
     try:
-        if not carrying:
+        if not any_tangent:
             return cls.apply(*args, **params)
         rule = getattr(cls, "jvp", None)
         if rule is None:  # fine for an op without float outputs (a comparison, argmax)
@@ -166,14 +178,14 @@ def forward_apply(cls: type, args: tuple, params: dict) -> Any:
             if any(isinstance(o, Tensor) and o._data.dtype.kind == "f" for o in outs):
                 raise _missing_rule(cls)
             return result
-        record = flags.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        record = requires_grad and flags.enabled
         if record:
             # An argument with a tangent gets a node edge too, so forward saves what the rule
             # needs (forward may save less for inputs that need no gradient)
             call = list(args)
-            for i in carrying:
+            for i in range(n):
                 a = args[i]
-                if not a._requires_grad:
+                if carrying[i] and not a._requires_grad:
                     p = Tensor._make(a._data)
                     p._requires_grad = True
                     p.__dict__["_internal"] = True  # (func's transforms do not count it)
@@ -183,70 +195,167 @@ def forward_apply(cls: type, args: tuple, params: dict) -> Any:
                     call[i] = p
             result = cls.apply(*call, **params)
             outs = result if type(result) is tuple else (result,)
-            ctx = next((o._grad_fn for o in outs if o._grad_fn is not None), None)
+            ctx = None
+            for o in outs:
+                if o._grad_fn is not None:
+                    ctx = o._grad_fn
+                    break
             if ctx is None:  # no differentiable output
                 return result
+            non_diff = ()
         else:
             arrays = [a._data if isinstance(a, Tensor) else
                       np.asarray(a) if type(a) is list else a for a in args]
-            needs = tuple([i in carrying for i in range(len(args))])
-            ctx = _ForwardCtx(cls, args, arrays, needs)
+            ctx = _ForwardCtx(cls, args, arrays, tuple(carrying))
             try:
                 out = cls.forward(ctx, *arrays, **params)
             except (ValueError, TypeError, IndexError) as exc:
                 raise cls._forward_error(exc, arrays, params) from exc
             if type(out) is tuple:
                 out_arrays = tuple([_to_data(o) for o in out])
+                outs = tuple([Tensor._make(o) for o in out_arrays])
+                result = outs
             else:
-                out_arrays = (_to_data(out),)
-            outs = tuple([Tensor._make(o) for o in out_arrays])
+                if type(out) is not np.ndarray and not isinstance(out, np.generic):
+                    out = _to_data(out)
+                out_arrays = (out,)
+                result = Tensor._make(out)
+                outs = (result,)
             ctx._outs, ctx._out_arrays = outs, out_arrays
-            result = outs if type(out) is tuple else outs[0]
-        differentiable = [
-            o._data.dtype.kind == "f"
-            and not any(o._data is n for n in getattr(ctx, "_non_differentiable", ()))
-            for o in outs
-        ]
-        if not any(differentiable):
-            return result
-        for k, (lv, ts) in enumerate(zip(levels, per_level)):
+            non_diff = ctx._non_differentiable
+        on_arrays_ok = not record and cls.backward_on_arrays
+        for k, ts in enumerate(per_level):
             if ts is None:
                 continue
+            lv = levels[k]
             outer = levels[:k]
             flags.forward = outer  # the rule's own ops carry the outer levels' tangents only
-            on_arrays = (not outer and not record and cls.backward_on_arrays
-                         and not (flags.enabled and any(
-                             isinstance(t, Tensor) and t._requires_grad for t in ts)))
+            on_arrays = on_arrays_ok and not outer
             if on_arrays:
-                ts = [t._data if isinstance(t, Tensor) else t for t in ts]
-            else:
-                ts = [Tensor._make(t) if isinstance(t, (np.ndarray, np.generic)) else t
-                      for t in ts]
+                for i in range(n):
+                    t = ts[i]
+                    if isinstance(t, Tensor):
+                        if t._requires_grad and flags.enabled:  # the tangent's graph is needed
+                            on_arrays = False
+                            break
+                        ts[i] = t._data
+            if not on_arrays:
+                for i in range(n):
+                    t = ts[i]
+                    if t is not None and not isinstance(t, Tensor):
+                        ts[i] = Tensor._make(t)
             if not record:
                 ctx._on_arrays = on_arrays
             res = rule(ctx, *ts)
-            res = res if type(res) is tuple else (res,)
+            if type(res) is not tuple:
+                res = (res,)
             if len(res) != len(outs):
                 raise RuntimeError(
                     f"{cls.__name__}.jvp returned {len(res)} tangents for {len(outs)} outputs; "
                     "return one per output of forward (None for zero)"
                 )
-            for o, r, ok in zip(outs, res, differentiable):
-                if r is None or not ok:
+            for o, r in zip(outs, res):
+                if r is None:
                     continue
-                set_tangent(o, lv, _fit(r, o._data, on_arrays))
+                data = o._data
+                if data.dtype.kind != "f" or (non_diff and any(data is x for x in non_diff)):
+                    continue  # (an output without a gradient has no tangent either)
+                set_tangent(o, lv, _fit(r, data, on_arrays))
         return result
+    finally:
+        flags.forward = levels
+
+
+_NOT_PLAIN = object()
+_new = object.__new__
+Level.apply = staticmethod(forward_apply)
+
+
+def _plain_level(cls: type, args: tuple, params: dict, flags: Any, levels: tuple) -> Any:
+    """``forward_apply`` for one active level when no argument needs a graph and every tangent
+    is an array (or a Tensor without history): the op's forward and its rule on plain arrays.
+    Returns ``_NOT_PLAIN`` (having done nothing) when that does not hold."""
+    level = levels[0]
+    enabled = flags.enabled
+    arrays = []
+    tangents = []
+    needs = []
+    found = False
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._requires_grad and enabled:
+                return _NOT_PLAIN
+            arrays.append(a._data)
+            d = a.__dict__.get("_tangents") if a._grad_fn is None else None
+            t = d.get(level) if d else None
+            if t is not None:
+                if isinstance(t, Tensor):
+                    if t._requires_grad and enabled:
+                        return _NOT_PLAIN
+                    t = t._data
+                found = True
+                needs.append(True)
+            else:
+                needs.append(False)
+            tangents.append(t)
+        else:
+            arrays.append(np.asarray(a) if type(a) is list else a)
+            tangents.append(None)
+            needs.append(False)
+    rule = getattr(cls, "jvp", None)
+    if not found or rule is None:
+        return _NOT_PLAIN
+    ctx = _new(_ForwardCtx)
+    ctx.__dict__.update(_cls=cls, _args=args, _arrays=arrays, needs_input_grad=tuple(needs),
+                        _on_arrays=True)
+    flags.forward = ()
+    try:
+        try:
+            out = cls.forward(ctx, *arrays, **params)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise cls._forward_error(exc, arrays, params) from exc
+        if type(out) is tuple:
+            out_arrays = tuple([_to_data(o) for o in out])
+            outs = tuple([Tensor._make(o) for o in out_arrays])
+            res = rule(ctx, *tangents)
+            res = res if type(res) is tuple else (res,)
+        else:
+            if type(out) is not np.ndarray and not isinstance(out, np.generic):
+                out = _to_data(out)
+            out_arrays = (out,)
+            outs = (Tensor._make(out),)
+            res = rule(ctx, *tangents)
+            if type(res) is tuple:
+                if len(res) != 1:
+                    raise RuntimeError(
+                        f"{cls.__name__}.jvp returned {len(res)} tangents for 1 output; return "
+                        "one per output of forward (None for zero)"
+                    )
+            else:
+                res = (res,)
+        if len(res) != len(outs):
+            raise RuntimeError(
+                f"{cls.__name__}.jvp returned {len(res)} tangents for {len(outs)} outputs; "
+                "return one per output of forward (None for zero)"
+            )
+        non_diff = ctx._non_differentiable
+        for o, data, r in zip(outs, out_arrays, res):
+            if r is None or data.dtype.kind != "f" or (non_diff and any(data is x for x in non_diff)):
+                continue
+            if type(r) is not np.ndarray or r.shape != data.shape or r.dtype != data.dtype:
+                r = _fit(r, data, True)
+            o.__dict__["_tangents"] = {level: r}
+        return outs if type(out) is tuple else outs[0]
     finally:
         flags.forward = levels
 
 
 def _fit(r: Any, like: Any, on_arrays: bool) -> Any:
     """A rule's tangent with the output's shape and dtype (broadcast, cast)."""
-    shape, dtype = np.shape(like), like.dtype
+    shape, dtype = like.shape, like.dtype
     if on_arrays:
-        if isinstance(r, Tensor):
-            r = r._data
-        r = np.asarray(r)
+        if type(r) is not np.ndarray:
+            r = r._data if isinstance(r, Tensor) else np.asarray(r)
         if r.shape != shape:
             r = np.broadcast_to(r, shape)
         if r.dtype != dtype:

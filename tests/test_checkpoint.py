@@ -198,3 +198,14 @@ def test_checkpoint_matches_torch_utils_checkpoint():
     theirs = torch.autograd.grad(loss, [xt, *weights])
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_checkpoint_benchmark_runs_on_tiny_inputs():
+    # benchmarks/checkpoint.py, untimed: equal losses and gradient sums, and less memory
+    import importlib
+
+    bench = importlib.import_module("benchmarks.checkpoint")
+    inputs = bench.make_inputs(depth=8, width=8, batch=256)
+    assert bench.IMPLS["plain"](inputs)() == bench.IMPLS["ours"](inputs)()
+    rows = bench.memory_table(inputs, segment_counts=(4,), activation="gelu")
+    assert rows[0]["segments"] is None and rows[1]["ratio"] < 1

@@ -322,3 +322,15 @@ def test_forward_mode_through_nn_fused_ops(reduction):
         j = func.jacrev(run)(seq)
         np.testing.assert_allclose(t.data, np.tensordot(j.data, dv.data, axes=3), rtol=1e-11,
                                    atol=1e-13)
+
+
+def test_jvp_benchmark_implementations_agree_on_tiny_inputs():
+    # benchmarks/jvp.py: forward mode, the double-reverse jvp and the forward alone (untimed)
+    import importlib
+
+    bench = importlib.import_module("benchmarks.jvp")
+    inputs = bench.make_inputs(shape=(3, 2), n_ops=12)
+    loss, t = bench.IMPLS["ours"](inputs)()
+    loss_dr, t_dr = bench.IMPLS["double_reverse"](inputs)()
+    assert loss == pytest.approx(bench.IMPLS["forward"](inputs)(), rel=1e-12)
+    assert (loss, t) == pytest.approx((loss_dr, t_dr), rel=1e-10)
