@@ -48,7 +48,19 @@ class Level:
 
 
 def tangent(t: Tensor, level: Level) -> Any:
-    """The tangent of ``t`` at ``level`` (a Tensor or an array), or None (zero)."""
+    """The tangent of ``t`` at ``level`` (a Tensor or an array), or None (zero).
+
+    >>> import numpy as np
+    >>> import autograd_engine as ag
+    >>> from autograd_engine.grad_mode import STATE
+    >>> level, x = Level(), ag.Tensor([1.0, 2.0])
+    >>> set_tangent(x, level, np.array([1.0, 0.0]))
+    >>> STATE.flags.forward = (level,)   # what func.jvp does around f
+    >>> y = (x * x).sin()
+    >>> STATE.flags.forward = ()
+    >>> tangent(y, level)  # d sin(x**2) along (1, 0): 2 x cos(x**2), then 0
+    array([1.08060461, 0.        ])
+    """
     fn = t._grad_fn
     if fn is not None:
         d = fn.__dict__.get("_tangents")

@@ -334,3 +334,16 @@ def test_jvp_benchmark_implementations_agree_on_tiny_inputs():
     loss_dr, t_dr = bench.IMPLS["double_reverse"](inputs)()
     assert loss == pytest.approx(bench.IMPLS["forward"](inputs)(), rel=1e-12)
     assert (loss, t) == pytest.approx((loss_dr, t_dr), rel=1e-10)
+
+
+def test_in_place_ops_are_refused_in_forward_mode():
+    def f(x):
+        y = x * 2
+        y *= 3  # the tangent would silently stay 2v
+        return y
+
+    with pytest.raises(RuntimeError, match="in-place ops are not supported inside forward-mode"):
+        func.jvp(f, (ag.Tensor([1.0]),), (ag.Tensor([1.0]),))
+    y = ag.Tensor([1.0])
+    y *= 3  # outside forward mode, unchanged
+    assert y.item() == 3.0
