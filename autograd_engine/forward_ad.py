@@ -54,12 +54,12 @@ def tangent(t: Tensor, level: Level) -> Any:
     >>> import autograd_engine as ag
     >>> from autograd_engine.grad_mode import STATE
     >>> level, x = Level(), ag.Tensor([1.0, 2.0])
-    >>> set_tangent(x, level, np.array([1.0, 0.0]))
+    >>> set_tangent(x, level, np.array([1.0, 1.0]))
     >>> STATE.flags.forward = (level,)   # what func.jvp does around f
     >>> y = (x * x).sin()
     >>> STATE.flags.forward = ()
-    >>> tangent(y, level)  # d sin(x**2) along (1, 0): 2 x cos(x**2), then 0
-    array([1.08060461, 0.        ])
+    >>> tangent(y, level)  # d sin(x**2) along (1, 1): 2 x cos(x**2)
+    array([ 1.08060461, -5.22918822])
     """
     fn = t._grad_fn
     if fn is not None:
