@@ -66,7 +66,11 @@ def tangent(t: Tensor, level: Level) -> Any:
         d = fn.__dict__.get("_tangents")
         return d.get((level, t._output_nr)) if d else None
     d = t.__dict__.get("_tangents")
-    return d.get(level) if d else None
+    if not d:
+        return None
+    if d["version"] != t._version:
+        raise _modified_in_place(t)
+    return d.get(level)
 
 
 def set_tangent(t: Tensor, level: Level, value: Any) -> None:
@@ -75,7 +79,18 @@ def set_tangent(t: Tensor, level: Level, value: Any) -> None:
     if fn is not None:
         fn.__dict__.setdefault("_tangents", {})[(level, t._output_nr)] = value
     else:
-        t.__dict__.setdefault("_tangents", {})[level] = value
+        d = t.__dict__.setdefault("_tangents", {})
+        d[level] = value
+        d["version"] = t._version  # an in-place change after this leaves the tangent stale
+
+
+def _modified_in_place(t: Tensor) -> RuntimeError:
+    name = f" {t._name!r}" if t._name else ""
+    return RuntimeError(
+        f"forward-mode AD (func.jvp, jacfwd, hessian, hvp): a tensor{name} of shape {t.shape} "
+        "that carries a tangent was modified in place, so its tangent no longer matches its "
+        "value. Use an out-of-place op (x = x * v instead of x *= v)"
+    )
 
 
 def has_tangent(t: Tensor, levels: tuple) -> bool:
@@ -171,6 +186,8 @@ def forward_apply(cls: type, args: tuple, params: dict) -> Any:
             fn = a._grad_fn
             d = (a if fn is None else fn).__dict__.get("_tangents")
             if d:
+                if fn is None and d["version"] != a._version:
+                    raise _modified_in_place(a)
                 for k, lv in enumerate(levels):
                     t = d.get(lv if fn is None else (lv, a._output_nr))
                     if t is not None:
@@ -299,6 +316,8 @@ def _plain_level(cls: type, args: tuple, params: dict, flags: Any, levels: tuple
                 return _NOT_PLAIN
             arrays.append(a._data)
             d = a.__dict__.get("_tangents") if a._grad_fn is None else None
+            if d and d["version"] != a._version:
+                raise _modified_in_place(a)
             t = d.get(level) if d else None
             if t is not None:
                 if isinstance(t, Tensor):
@@ -356,7 +375,7 @@ def _plain_level(cls: type, args: tuple, params: dict, flags: Any, levels: tuple
                 continue
             if type(r) is not np.ndarray or r.shape != data.shape or r.dtype != data.dtype:
                 r = _fit(r, data, True)
-            o.__dict__["_tangents"] = {level: r}
+            o.__dict__["_tangents"] = {level: r, "version": 0}
         return outs if type(out) is tuple else outs[0]
     finally:
         flags.forward = levels

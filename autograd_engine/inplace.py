@@ -95,12 +95,6 @@ def _describe(t: Tensor) -> str:
 
 
 def _check_leaf(t: Tensor, op: str) -> None:
-    if STATE.flags.forward:  # forward-mode AD: the tangent would not follow the new value
-        raise RuntimeError(
-            f"{op}: in-place ops are not supported inside forward-mode AD (func.jvp, jacfwd, "
-            "hessian, hvp): the tangent of the modified tensor would not be updated. Use an "
-            "out-of-place op (x = x + v)"
-        )
     if t._requires_grad and t._grad_fn is None and STATE.flags.enabled:
         raise RuntimeError(
             f"{op}: a leaf {_describe(t)} that requires grad cannot be modified in place while "

@@ -336,14 +336,33 @@ def test_jvp_benchmark_implementations_agree_on_tiny_inputs():
     assert (loss, t) == pytest.approx((loss_dr, t_dr), rel=1e-10)
 
 
-def test_in_place_ops_are_refused_in_forward_mode():
+def test_in_place_changes_of_tangent_carrying_tensors_are_caught():
     def f(x):
         y = x * 2
         y *= 3  # the tangent would silently stay 2v
         return y
 
-    with pytest.raises(RuntimeError, match="in-place ops are not supported inside forward-mode"):
+    with pytest.raises(RuntimeError, match="carries a tangent was modified in place"):
         func.jvp(f, (ag.Tensor([1.0]),), (ag.Tensor([1.0]),))
+
+    def g(x):
+        y = x * 2
+        y *= 3
+        return y.sin()  # the stale tangent would flow on
+
+    with pytest.raises(RuntimeError, match="carries a tangent was modified in place"):
+        func.jvp(g, (ag.Tensor([1.0]),), (ag.Tensor([1.0]),))
+    # recorded (a parameter requires grad): the in-place op is rebased onto a new node, whose
+    # tangent follows the new value
+    w = ag.Tensor([2.0], requires_grad=True)
+
+    def h(x):
+        y = x * w
+        y *= 3
+        return y
+
+    _, t = func.jvp(h, (ag.Tensor([1.0]),), (ag.Tensor([1.0]),))
+    assert t.item() == 6.0
     y = ag.Tensor([1.0])
     y *= 3  # outside forward mode, unchanged
     assert y.item() == 3.0
