@@ -167,13 +167,11 @@ def _missing_rule(cls: type) -> RuntimeError:
 def forward_apply(cls: type, args: tuple, params: dict) -> Any:
     """``cls.apply(*args, **params)`` while forward mode is on: the output(s), carrying their
     tangents at every active level where an input has one."""
-    flags = STATE.flags
-    levels = flags.forward
-    if len(levels) == 1 and cls.backward_on_arrays:
-        # The common case, kept short: one level, nothing to record, so the rule runs on arrays
-        result = _plain_level(cls, args, params, flags, levels)
-        if result is not _NOT_PLAIN:
-            return result
+    return _level_apply(cls, args, params)
+
+
+def _general(cls: type, args: tuple, params: dict, flags: Any, levels: tuple) -> Any:
+    """``forward_apply`` in general: several levels, recording, Tensor tangents."""
     n = len(args)
     per_level: list = [None] * len(levels)  # per level: the tangent of each argument, or None
     carrying = [False] * n  # arguments with a tangent at some level
@@ -297,7 +295,21 @@ def forward_apply(cls: type, args: tuple, params: dict) -> Any:
 
 _NOT_PLAIN = object()
 _new = object.__new__
-Level.apply = staticmethod(forward_apply)
+
+
+def _level_apply(cls: type, args: tuple, params: dict) -> Any:
+    """What ``Function.apply`` calls while forward mode is on (``Level.apply``): the short path
+    of :func:`_plain_level` when it applies, else :func:`forward_apply`."""
+    flags = STATE.flags
+    levels = flags.forward
+    if len(levels) == 1 and cls.backward_on_arrays:
+        result = _plain_level(cls, args, params, flags, levels)
+        if result is not _NOT_PLAIN:
+            return result
+    return _general(cls, args, params, flags, levels)
+
+
+Level.apply = staticmethod(_level_apply)
 
 
 def _plain_level(cls: type, args: tuple, params: dict, flags: Any, levels: tuple) -> Any:
@@ -354,7 +366,11 @@ def _plain_level(cls: type, args: tuple, params: dict, flags: Any, levels: tuple
             if type(out) is not np.ndarray and not isinstance(out, np.generic):
                 out = _to_data(out)
             out_arrays = (out,)
-            outs = (Tensor._make(out),)
+            o = _new(Tensor)
+            o._data = out
+            o._grad_fn = None
+            o._requires_grad = False
+            outs = (o,)
             res = rule(ctx, *tangents)
             if type(res) is tuple:
                 if len(res) != 1:

@@ -70,8 +70,8 @@ class Add(_Broadcasting):
         return grad, grad
 
     @staticmethod
-    def jvp(ctx, tx, ty):
-        return add_tangents(tx, ty)  # (forward mode broadcasts a tangent to the output's shape)
+    def jvp(ctx, tx, ty):  # (forward mode broadcasts a tangent to the output's shape)
+        return ty if tx is None else tx if ty is None else tx + ty
 
 
 class Sub(_Broadcasting):
@@ -85,7 +85,7 @@ class Sub(_Broadcasting):
 
     @staticmethod
     def jvp(ctx, tx, ty):
-        return add_tangents(tx, None if ty is None else -ty)
+        return tx if ty is None else -ty if tx is None else tx - ty
 
 
 class Mul(_Broadcasting):
@@ -103,7 +103,9 @@ class Mul(_Broadcasting):
     @staticmethod
     def jvp(ctx, tx, ty):
         x, y = ctx.saved_tensors
-        return add_tangents(None if tx is None else tx * y, None if ty is None else x * ty)
+        if ty is None:
+            return tx * y
+        return x * ty if tx is None else tx * y + x * ty
 
 
 class Div(_Broadcasting):
