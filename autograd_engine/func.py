@@ -455,13 +455,15 @@ def jvp(
 
 
 # ----- jacobian, hessian, hvp ------------------------------------------------------------------
-def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+             has_aux: bool = False) -> Callable[..., Any]:
     """Return a function computing the Jacobian of ``f`` with respect to ``args[argnums]``.
 
     For an output of shape ``S`` and an argument of shape ``A`` the Jacobian has shape ``S + A``.
     A tuple ``argnums`` gives a tuple of Jacobians; a function returning a tuple gives a tuple (one
     entry per output, each a tuple when ``argnums`` is). Reverse mode: one VJP per output element.
-    Results are differentiable, so ``jacobian(grad(f))`` is the Hessian.
+    Results are differentiable, so ``jacobian(grad(f))`` is the Hessian. With ``has_aux=True``,
+    ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``.
 
     >>> import autograd_engine as ag
     >>> from autograd_engine import func
@@ -473,7 +475,7 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
     def jacobian_f(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacobian")
         call_args, fresh, outer = _prepare(args, nums, "jacobian")
-        result = _call(f, call_args, kwargs)
+        result, aux = _split_aux(_call(f, call_args, kwargs), has_aux, "jacobian")
         outs, single_out = _outputs(result, "jacobian")
         create = _needs_graph(outer, outs, fresh)
         per_output = []
@@ -493,13 +495,15 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
                     jac = Tensor._make(np.zeros(o.shape + x.shape, dtype=x.dtype))
                 jacs.append(jac if create else _detach_tree(jac))
             per_output.append(jacs[0] if single else tuple(jacs))
-        return per_output[0] if single_out else tuple(per_output)
+        jac = per_output[0] if single_out else tuple(per_output)
+        return (jac, aux if create else _detach_tree(aux)) if has_aux else jac
 
     jacobian_f.__name__ = f"jacobian({getattr(f, '__name__', 'f')})"
     return jacobian_f
 
 
-def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
     """The Jacobian by reverse mode, one VJP per output element: cheap for functions with few
     outputs (wide Jacobians). The same as :func:`jacobian`, named as in ``torch.func``.
 
@@ -508,18 +512,20 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     >>> func.jacrev(lambda x: (x ** 2).sum())(ag.Tensor([1.0, 2.0]))
     Tensor([2., 4.])
     """
-    j = jacobian(f, argnums)
+    j = jacobian(f, argnums, has_aux=has_aux)
     j.__name__ = f"jacrev({getattr(f, '__name__', 'f')})"
     return j
 
 
-def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
     """Return a function computing the Jacobian of ``f`` by forward mode: one ``jvp`` (one
     forward pass) per input element, so it suits functions with few inputs (tall Jacobians).
 
     Shapes and structure as :func:`jacobian`: ``S + A`` for an output of shape ``S`` and an
     argument of shape ``A``; tuples for tuple ``argnums`` and for functions returning tuples.
     Composes with the other transforms: ``jacfwd(grad(f))`` is the Hessian (forward over reverse).
+    With ``has_aux=True``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``.
 
     >>> import autograd_engine as ag
     >>> from autograd_engine import func
@@ -544,11 +550,13 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
                 tans = [None] * len(args)
                 tans[i] = Tensor._make(basis.reshape(x.shape))
                 result, level = _run_forward(f, args, tans, kwargs)
+                result, aux = _split_aux(result, has_aux, "jacfwd")
                 outs, single_out = _outputs(result, "jacfwd")
                 cols.append([_tangent_out(o, level) for o in outs])
             columns.append(cols)
         if outs is None:  # every argument is empty: f's output gives the shapes
-            outs, single_out = _outputs(_call(f, args, kwargs), "jacfwd")
+            result, aux = _split_aux(_call(f, args, kwargs), has_aux, "jacfwd")
+            outs, single_out = _outputs(result, "jacfwd")
         from .ops import stack
 
         per_output = []
@@ -565,8 +573,9 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
         outer = any(args[i]._requires_grad for i in nums)
         flat = [j for js in per_output for j in (js if isinstance(js, tuple) else (js,))]
         if not _needs_graph(outer, flat, ()):
-            per_output = _detach_tree(per_output)
-        return per_output[0] if single_out else tuple(per_output)
+            per_output, aux = _detach_tree(per_output), _detach_tree(aux)
+        jac = per_output[0] if single_out else tuple(per_output)
+        return (jac, aux) if has_aux else jac
 
     jacfwd_f.__name__ = f"jacfwd({getattr(f, '__name__', 'f')})"
     return jacfwd_f

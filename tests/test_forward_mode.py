@@ -366,3 +366,19 @@ def test_in_place_changes_of_tangent_carrying_tensors_are_caught():
     y = ag.Tensor([1.0])
     y *= 3  # outside forward mode, unchanged
     assert y.item() == 3.0
+
+
+def test_jacobians_with_aux():
+    x = ag.Tensor([1.0, 2.0])
+
+    def f(x):
+        y = x.sin() * x
+        return y, y.sum()
+
+    for transform in (func.jacfwd, func.jacrev):
+        jac, aux = transform(f, has_aux=True)(x)
+        np.testing.assert_allclose(jac.data, np.diag(np.cos(x.data) * x.data + np.sin(x.data)))
+        assert aux.item() == pytest.approx(float((np.sin(x.data) * x.data).sum()))
+        assert not aux.requires_grad
+    with pytest.raises(TypeError, match="jacfwd: with has_aux=True"):
+        func.jacfwd(lambda x: x, has_aux=True)(x)
