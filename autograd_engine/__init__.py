@@ -101,6 +101,7 @@ __all__ = [
     "DEFAULT_DTYPE", "REGISTRY", "Function", "Tensor", "__version__", "apply_any",
     "abs", "add", "arange", "astype", "broadcast_to", "clip", "cos", "default_generator",
     "detect_anomaly", "divide", "elu", "enable_grad", "erf", "exp", "expand_dims", "eye", "full",
+    "checkpoint",
     "gelu", "grad", "is_grad_enabled", "leaky_relu", "linspace", "log", "log1p", "log_softmax",
     "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply",
     "negative", "no_grad", "ones", "ones_like", "power", "prod", "rand", "randint", "randn", "relu",
@@ -109,5 +110,4 @@ __all__ = [
     "zeros", "zeros_like",
     "avg_pool2d", "concatenate", "conv2d", "cumsum", "dot", "dropout", "einsum", "flip",
     "max_pool2d", "one_hot", "pad", "split", "stack",
-    "checkpoint",
 ]

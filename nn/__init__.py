@@ -15,6 +15,7 @@
 """
 
 from . import data, functional, init, optim, utils
+from .checkpoint import checkpoint_sequential
 from .layers import (
     GELU,
     MLP,
@@ -52,7 +53,6 @@ from .parameter import Parameter
 from .rnn import LSTM, RNN
 from .serialization import load, save
 from .training import History, accuracy, fit
-from .utils import checkpoint_sequential
 
 __all__ = [
     "GELU", "LSTM", "MLP", "RNN", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, add_tangents, data_of
+from ._util import TensorLike, data_of
 from .registry import NONZERO, POSITIVE, REALS, Domain, register
 
 # ----- binary arithmetic -------------------------------------------------------------------------
@@ -128,8 +128,10 @@ class Div(_Broadcasting):
     @staticmethod
     def jvp(ctx, tx, ty):
         saved = ctx.saved_tensors  # (y, out) when y has a tangent
-        return add_tangents(None if tx is None else tx / saved[0],
-                            None if ty is None else -ty * saved[1] / saved[0])
+        if ty is None:
+            return tx / saved[0]
+        dy = -ty * saved[1] / saved[0]
+        return dy if tx is None else tx / saved[0] + dy
 
 
 class Pow(_Broadcasting):
@@ -165,7 +167,10 @@ class Pow(_Broadcasting):
         if ty is not None:  # out * log(x) * ty, 0 where x == 0 (as backward)
             xd = data_of(x)
             d = np.where(xd == 0, 0.0, ty * saved[2] * np.log(np.where(xd == 0, 1.0, x)))
-        return add_tangents(None if tx is None else tx * (y * x ** (y - 1)), d)
+        if tx is None:
+            return d
+        dx = tx * (y * x ** (y - 1))
+        return dx if d is None else dx + d
 
 
 class Neg(Function):
@@ -360,8 +365,11 @@ class TanhBackward(Function):
     @staticmethod
     def jvp(ctx, t_grad, t_out):
         grad, out = ctx.saved_tensors
-        return add_tangents(None if t_grad is None else t_grad * (1 - out * out),
-                            None if t_out is None else t_out * grad * (-2 * out))
+        d = None if t_grad is None else t_grad * (1 - out * out)
+        if t_out is not None:
+            e = t_out * grad * (-2 * out)
+            d = e if d is None else d + e
+        return d
 
 
 class SigmoidBackward(Function):
@@ -390,8 +398,11 @@ class SigmoidBackward(Function):
     @staticmethod
     def jvp(ctx, t_grad, t_out):
         grad, out = ctx.saved_tensors
-        return add_tangents(None if t_grad is None else t_grad * (out * (1 - out)),
-                            None if t_out is None else t_out * grad * (1 - 2 * out))
+        d = None if t_grad is None else t_grad * (out * (1 - out))
+        if t_out is not None:
+            e = t_out * grad * (1 - 2 * out)
+            d = e if d is None else d + e
+        return d
 
 
 def _output_op(name: str, kernel: Callable[[Any], Any], backward_op: type[Function]) -> type[Function]:
@@ -707,8 +718,10 @@ class _MaxMin(_Broadcasting):
         x, y = (data_of(t) for t in ctx.saved_tensors)
         dtype = (tx if tx is not None else ty).dtype
         share_x = np.where(cls.wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(dtype)
-        return add_tangents(None if tx is None else tx * share_x,
-                            None if ty is None else ty * (1 - share_x))
+        if ty is None:
+            return tx * share_x
+        dy = ty * (1 - share_x)
+        return dy if tx is None else tx * share_x + dy
 
 
 class Maximum(_MaxMin):

@@ -217,7 +217,7 @@ class Pad(Function):
     @staticmethod
     def forward(ctx, x, pad_width, constant_values=0):
         ctx.inner = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, np.shape(x)))
-        ctx.pad_width = pad_width
+        ctx.pad_width, ctx.constant_values = pad_width, constant_values  # for exporters
         # NumPy rejects an empty pad_width for a 0-d input (where padding is a no-op anyway).
         return np.pad(x, pad_width or 0, mode="constant", constant_values=constant_values)
 
