@@ -401,7 +401,9 @@ def _tangent_out(o: Tensor, level: forward_ad.Level) -> Tensor:
     return Tensor._make(t if t.flags.writeable else t.copy())  # (not a broadcast view)
 
 
-def _check_tangents(primals: tuple, tangents: tuple, where: str) -> tuple[list, list]:
+def _check_tangents(primals: tuple, tangents: tuple, where: str,
+                    name: str = "tangent {k}") -> tuple[list, list]:
+    """Primals as float Tensors and tangents (``name`` in messages) of their shapes and dtypes."""
     if len(primals) != len(tangents):
         raise ValueError(
             f"{where}: got {len(primals)} primals but {len(tangents)} tangents; pass one tangent "
@@ -413,8 +415,8 @@ def _check_tangents(primals: tuple, tangents: tuple, where: str) -> tuple[list, 
         t = t if isinstance(t, Tensor) else Tensor(np.asarray(t, dtype=x.dtype))
         if t.shape != x.shape:
             raise ValueError(
-                f"{where}: tangent {k} has shape {t.shape} but primal {k} has shape {x.shape}; "
-                "pass tangents of the primals' shapes"
+                f"{where}: {name.format(k=k)} has shape {t.shape} but primal {k} has shape "
+                f"{x.shape}; pass tangents of the primals' shapes"
             )
         if t.dtype != x.dtype:
             t = t.astype(x.dtype)
@@ -471,12 +473,17 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
     Tensor([[2., 0.],
             [0., 4.]])
     """
+    return _reverse_jacobian(f, argnums, has_aux, "jacobian")
 
+
+def _reverse_jacobian(f: Callable[..., Any], argnums: int | Sequence[int], has_aux: bool,
+                      _where: str) -> Callable[..., Any]:
+    """``jacobian``/``jacrev`` (``_where`` names the caller in messages)."""
     def jacobian_f(*args: Any, **kwargs: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), "jacobian")
-        call_args, fresh, outer = _prepare(args, nums, "jacobian")
-        result, aux = _split_aux(_call(f, call_args, kwargs), has_aux, "jacobian")
-        outs, single_out = _outputs(result, "jacobian")
+        nums, single = _argnums(argnums, len(args), _where)
+        call_args, fresh, outer = _prepare(args, nums, _where)
+        result, aux = _split_aux(_call(f, call_args, kwargs), has_aux, _where)
+        outs, single_out = _outputs(result, _where)
         create = _needs_graph(outer, outs, fresh)
         per_output = []
         for o in outs:
@@ -498,7 +505,7 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         jac = per_output[0] if single_out else tuple(per_output)
         return (jac, aux if create else _detach_tree(aux)) if has_aux else jac
 
-    jacobian_f.__name__ = f"jacobian({getattr(f, '__name__', 'f')})"
+    jacobian_f.__name__ = f"{_where}({getattr(f, '__name__', 'f')})"
     return jacobian_f
 
 
@@ -512,9 +519,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
     >>> func.jacrev(lambda x: (x ** 2).sum())(ag.Tensor([1.0, 2.0]))
     Tensor([2., 4.])
     """
-    j = jacobian(f, argnums, has_aux=has_aux)
-    j.__name__ = f"jacrev({getattr(f, '__name__', 'f')})"
-    return j
+    return _reverse_jacobian(f, argnums, has_aux, "jacrev")
 
 
 def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
@@ -618,7 +623,7 @@ def hvp(f: Callable[..., Any], primals: Any, v: Any) -> Any:
         raise ValueError(
             f"hvp: got {len(primals)} primals but {len(vs)} vectors; pass one v per primal"
         )
-    xs, vs = _check_tangents(primals, vs, "hvp")
+    xs, vs = _check_tangents(primals, vs, "hvp", name="v[{k}]")
     nums = tuple(range(len(xs)))
     _, result = jvp(grad(f, argnums=nums), tuple(xs), tuple(vs))
     return result[0] if single else result
