@@ -386,3 +386,44 @@ def test_jacobians_with_aux():
         func.jacrev(lambda x: x, argnums=5)(x)
     with pytest.raises(ValueError, match="jacfwd: argnums 5 is out of range"):
         func.jacfwd(lambda x: x, argnums=5)(x)
+
+
+GRADGRAD = [n for n in DIFFERENTIABLE if ag.REGISTRY[n].gradgrad]
+
+
+@pytest.mark.parametrize("name", GRADGRAD)
+@settings(max_examples=4)
+@given(data=st.data())
+def test_rules_compose_forward_over_reverse_and_reverse_over_forward(name, data):
+    # For s(x) = <v, f(x)> + |f(x)|^2 / 2: the Hessian of s along w, three ways. Forward over
+    # reverse (jvp of the gradient: forward mode through the recorded backward rules, whose
+    # upstream gradient v + f(x) carries a tangent too), reverse over forward (gradient of the
+    # jvp: backward through the jvp rules) and reverse over reverse.
+    spec = ag.REGISTRY[name]
+    args, kwargs = data.draw(op_arguments(spec, np.float64))
+    primals, fn = _call(spec, args, kwargs, np.float64)
+    if not primals:
+        return
+    rng = np.random.default_rng(5)
+    outs = _as_list(fn(*primals))
+    vs = [ag.Tensor(rng.standard_normal(o.shape)) for o in outs]
+    ws = tuple(ag.Tensor(rng.standard_normal(p.shape)) for p in primals)
+    nums = tuple(range(len(primals)))
+
+    def s(*xs):
+        return sum(((o * v + 0.5 * o * o).sum() for o, v in zip(_as_list(fn(*xs)), vs)),
+                   ag.Tensor(0.0))
+
+    leaves = [ag.Tensor(p.data, requires_grad=True) for p in primals]
+    gs = ag.grad(s(*leaves), leaves, create_graph=True, allow_unused=True)
+    terms = [(g * w).sum() for g, w in zip(gs, ws) if g is not None and g.requires_grad]
+    if not terms:
+        return  # a linear op: no second derivative to compare
+    rev_rev = ag.grad(sum(terms[1:], terms[0]), leaves, allow_unused=True)
+    rev_rev = [np.zeros(p.shape) if g is None else g.data for g, p in zip(rev_rev, primals)]
+
+    _, fwd_rev = func.jvp(func.grad(s, argnums=nums), tuple(primals), ws)
+    rev_fwd = func.grad(lambda *xs: func.jvp(s, xs, ws)[1], argnums=nums)(*primals)
+    for a, b, c in zip(fwd_rev, rev_fwd, rev_rev):
+        np.testing.assert_allclose(a.data, c, rtol=1e-9, atol=1e-11, err_msg=f"{name} fwd/rev")
+        np.testing.assert_allclose(b.data, c, rtol=1e-9, atol=1e-11, err_msg=f"{name} rev/fwd")
