@@ -14,6 +14,7 @@ import numpy as _np
 
 from . import func, inplace, interop, onnx  # noqa: F401 - inplace/interop attach Tensor protocols
 from .anomaly import detect_anomaly
+from .checkpoint import checkpoint
 from .engine import grad
 from .factories import (
     arange,
@@ -109,6 +110,7 @@ __all__ = [
     "DEFAULT_DTYPE", "REGISTRY", "Function", "Tensor", "__version__", "apply_any",
     "abs", "add", "arange", "astype", "broadcast_to", "clip", "cos", "default_generator",
     "detect_anomaly", "divide", "elu", "enable_grad", "erf", "exp", "expand_dims", "eye", "full",
+    "checkpoint",
     "gelu", "grad", "is_grad_enabled", "leaky_relu", "linspace", "log", "log1p", "log_softmax",
     "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply",
     "negative", "no_grad", "ones", "ones_like", "power", "prod", "rand", "randint", "randn", "relu",

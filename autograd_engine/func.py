@@ -1,4 +1,5 @@
-"""Function transforms: ``grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``.
+"""Function transforms: ``grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacfwd``, ``jacrev``,
+``jacobian``, ``hessian``, ``hvp``.
 
 They take a function of Tensors and return a new function (or, for ``vjp``/``jvp``/``hvp``, the
 results directly), in the style of ``torch.func`` and JAX:
@@ -20,8 +21,11 @@ or tensors ``f`` closes over that require grad, such as model parameters). Other
 back as plain tensors without history. Transforms never write ``.grad`` and ignore an enclosing
 ``no_grad`` (they always need to record ``f``), as ``torch.func`` does.
 
-Forward mode (``jvp``) uses the double-VJP trick: ``J t = d/du <J^T u, t>`` for a dummy ``u``.
-``jacobian`` runs one VJP per output element (reverse mode), so it suits functions with few outputs.
+Forward mode (``jvp``, ``jacfwd``) carries tangents alongside the values through one forward pass
+(see :mod:`autograd_engine.forward_ad`): every op applies its ``jvp`` rule as it runs.
+``jacobian``/``jacrev`` run one VJP per output element (reverse mode), so they suit functions with
+few outputs; ``jacfwd`` runs one JVP per input element, for functions with few inputs.
+``hessian`` and ``hvp`` are forward over reverse.
 """
 
 from __future__ import annotations
@@ -31,12 +35,15 @@ from typing import Any
 
 import numpy as np
 
+from . import forward_ad
 from .engine import grad as _autograd_grad
-from .function import Function
+from .function import Function, apply_any
 from .grad_mode import STATE, enable_grad
 from .tensor import Tensor
 
-__all__ = ["grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad", "vjp"]
+__all__ = [
+    "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad", "vjp",
+]
 
 # Depth of transforms currently evaluating ``f``: inside one, results must stay differentiable.
 _DEPTH = [0]
@@ -55,6 +62,10 @@ class _Alias(Function):
     def backward(ctx, grad):
         return grad
 
+    @staticmethod
+    def jvp(ctx, t):
+        return t
+
 
 class _Stack(Function):
     """``np.stack(rows)`` along a new first axis, differentiable (assembles Jacobians)."""
@@ -69,6 +80,12 @@ class _Stack(Function):
     @staticmethod
     def backward(ctx, grad):
         return tuple(grad[i] for i in range(ctx.n))
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        given = next(t for t in tangents if t is not None)
+        zero = np.zeros(given.shape, dtype=given.dtype)
+        return apply_any(_Stack, *[zero if t is None else t for t in tangents])
 
 
 # ----- helpers ---------------------------------------------------------------------------------
@@ -96,6 +113,11 @@ def _fresh(x: Tensor) -> Tensor:
         return _Alias.apply(x)
     t = Tensor._make(x._data)
     t._requires_grad = True
+    t.__dict__["_internal"] = True  # a transform's own leaf (see _externally_differentiable)
+    for level in STATE.flags.forward:  # inside a jvp: the new leaf stands for x, tangent too
+        tan = forward_ad.tangent(x, level)
+        if tan is not None:
+            forward_ad.set_tangent(t, level, tan)
     return t
 
 
@@ -139,7 +161,8 @@ def _externally_differentiable(roots: Sequence[Any], internal: Sequence[Tensor])
     seen: set[int] = set()
     stack = [r._grad_fn for r in roots if isinstance(r, Tensor) and r._grad_fn is not None]
     for r in roots:
-        if isinstance(r, Tensor) and r._grad_fn is None and r._requires_grad and id(r) not in skip:
+        if (isinstance(r, Tensor) and r._grad_fn is None and r._requires_grad
+                and id(r) not in skip and not r.__dict__.get("_internal")):
             return True
     while stack:
         node = stack.pop()
@@ -151,7 +174,8 @@ def _externally_differentiable(roots: Sequence[Any], internal: Sequence[Tensor])
                 continue
             fn, leaf = edge[0], edge[1]
             if fn is None:
-                if leaf._requires_grad and id(leaf) not in skip:
+                if (leaf._requires_grad and id(leaf) not in skip
+                        and not leaf.__dict__.get("_internal")):
                     return True
             else:
                 stack.append(fn)
@@ -344,15 +368,73 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple[
     return out, vjp_fn
 
 
+def _run_forward(f: Callable, args: Sequence[Any], tans: Sequence[Any], kwargs: dict) -> tuple:
+    """Call ``f(*args, **kwargs)`` once in forward mode, argument ``i`` carrying the tangent
+    ``tans[i]`` (None: none). Returns ``f``'s result and the level its tangents are kept at."""
+    level = forward_ad.Level()
+    flags = STATE.flags
+    prev = flags.forward
+    flags.forward = prev + (level,)
+    try:
+        call = list(args)
+        for i, t in enumerate(tans):
+            if t is not None:
+                # A fresh tensor stands for the primal: it keeps the primal's graph and its
+                # tangents at enclosing levels, and takes this level's tangent
+                d = _Alias.apply(args[i])
+                forward_ad.set_tangent(d, level, t)
+                call[i] = d
+        return _call(f, call, kwargs), level
+    finally:
+        flags.forward = prev
+
+
+def _tangent_out(o: Tensor, level: forward_ad.Level) -> Tensor:
+    """The tangent ``o`` got at ``level`` as a Tensor (zeros when ``o`` does not depend on the
+    primals)."""
+    t = forward_ad.tangent(o, level)
+    if t is None:
+        return Tensor._make(np.zeros_like(o._data))
+    if isinstance(t, Tensor):
+        return t
+    t = np.asarray(t)
+    return Tensor._make(t if t.flags.writeable else t.copy())  # (not a broadcast view)
+
+
+def _check_tangents(primals: tuple, tangents: tuple, where: str,
+                    name: str = "tangent {k}") -> tuple[list, list]:
+    """Primals as float Tensors and tangents (``name`` in messages) of their shapes and dtypes."""
+    if len(primals) != len(tangents):
+        raise ValueError(
+            f"{where}: got {len(primals)} primals but {len(tangents)} tangents; pass one tangent "
+            "per primal"
+        )
+    xs, tans = [], []
+    for k, (x, t) in enumerate(zip(primals, tangents)):
+        x = _as_tensor(x, where, f"primal {k}")
+        t = t if isinstance(t, Tensor) else Tensor(np.asarray(t, dtype=x.dtype))
+        if t.shape != x.shape:
+            raise ValueError(
+                f"{where}: {name.format(k=k)} has shape {t.shape} but primal {k} has shape "
+                f"{x.shape}; pass tangents of the primals' shapes"
+            )
+        if t.dtype != x.dtype:
+            t = t.astype(x.dtype)
+        xs.append(x)
+        tans.append(t)
+    return xs, tans
+
+
 def jvp(
-    f: Callable[..., Any], primals: Any, tangents: Any
-) -> tuple[Any, Any]:
-    """Evaluate ``f(*primals)`` and the Jacobian-vector product ``J @ tangents``.
+    f: Callable[..., Any], primals: Any, tangents: Any, has_aux: bool = False
+) -> tuple[Any, ...]:
+    """Evaluate ``f(*primals)`` and the Jacobian-vector product ``J @ tangents`` in one forward
+    pass (forward mode: every op applies its ``jvp`` rule as it runs).
 
     ``primals`` and ``tangents`` are tuples of the same length (a single Tensor is accepted for
-    each); returns ``(output, tangent_out)`` with the structure of ``f``'s output. Computed with
-    two reverse passes (the double-VJP trick), so it works for every op with a differentiable
-    gradient.
+    each); returns ``(output, tangent_out)`` with the structure of ``f``'s output, and
+    ``(output, tangent_out, aux)`` with ``has_aux=True`` (``f`` then returns ``(output, aux)``).
+    Both results are differentiable: ``grad`` of a ``jvp`` works, and ``jvp`` of a ``grad`` too.
 
     >>> import autograd_engine as ag
     >>> from autograd_engine import func
@@ -362,61 +444,28 @@ def jvp(
     """
     primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
-    if len(primals) != len(tangents):
-        raise ValueError(
-            f"jvp: got {len(primals)} primals but {len(tangents)} tangents; pass one tangent per "
-            "primal"
-        )
-    nums = tuple(range(len(primals)))
-    call_args, fresh, outer = _prepare(primals, nums, "jvp")
-    tans = []
-    for k, (x, t) in enumerate(zip(fresh, tangents)):
-        t = t if isinstance(t, Tensor) else Tensor(np.asarray(t, dtype=x.dtype))
-        if t.shape != x.shape:
-            raise ValueError(
-                f"jvp: tangent {k} has shape {t.shape} but primal {k} has shape {x.shape}; pass "
-                "tangents of the primals' shapes"
-            )
-        tans.append(t)
-    result = _call(f, call_args, {})
-    outs, single = _outputs(result, "jvp")
-    create = _needs_graph(outer or any(t._requires_grad for t in tans), outs, fresh)
-    # Dummy cotangents u: g(u) = J^T u is linear in u, and d<g(u), t>/du = J t.
-    dummies = []
-    for o in outs:
-        u = Tensor._make(np.zeros_like(o._data))
-        u._requires_grad = True
-        dummies.append(u)
-    pairs = [(o, u) for o, u in zip(outs, dummies) if o._requires_grad]
-    if pairs:
-        with enable_grad():
-            gs = _autograd_grad([o for o, _ in pairs], fresh, grad_outputs=[u for _, u in pairs],
-                                create_graph=True, allow_unused=True)
-        used = [(g, t) for g, t in zip(gs, tans) if g is not None and g._requires_grad]
-    else:
-        used = []
-    if used:
-        with enable_grad():
-            touts = _autograd_grad([g for g, _ in used], dummies, grad_outputs=[t for _, t in used],
-                                   retain_graph=True, create_graph=create, allow_unused=True)
-    else:
-        touts = (None,) * len(outs)
-    touts = tuple(Tensor._make(np.zeros_like(o._data)) if t is None else t
-                  for t, o in zip(touts, outs))
-    if not create:
-        outs = _detach_tree(outs)
-        touts = _detach_tree(touts)
-    return (outs[0], touts[0]) if single else (tuple(outs), touts)
+    xs, tans = _check_tangents(primals, tangents, "jvp")
+    result, level = _run_forward(f, xs, tans, {})
+    out, aux = _split_aux(result, has_aux, "jvp")
+    outs, single = _outputs(out, "jvp")
+    touts = tuple(_tangent_out(o, level) for o in outs)
+    outer = any(t._requires_grad for t in xs + tans)
+    if not _needs_graph(outer, outs + touts, ()):  # only the transforms' own leaves: plain results
+        outs, touts, aux = _detach_tree(outs), _detach_tree(touts), _detach_tree(aux)
+    pair = (outs[0], touts[0]) if single else (tuple(outs), touts)
+    return (*pair, aux) if has_aux else pair
 
 
 # ----- jacobian, hessian, hvp ------------------------------------------------------------------
-def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+             has_aux: bool = False) -> Callable[..., Any]:
     """Return a function computing the Jacobian of ``f`` with respect to ``args[argnums]``.
 
     For an output of shape ``S`` and an argument of shape ``A`` the Jacobian has shape ``S + A``.
     A tuple ``argnums`` gives a tuple of Jacobians; a function returning a tuple gives a tuple (one
     entry per output, each a tuple when ``argnums`` is). Reverse mode: one VJP per output element.
-    Results are differentiable, so ``jacobian(grad(f))`` is the Hessian.
+    Results are differentiable, so ``jacobian(grad(f))`` is the Hessian. With ``has_aux=True``,
+    ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``.
 
     >>> import autograd_engine as ag
     >>> from autograd_engine import func
@@ -424,12 +473,17 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
     Tensor([[2., 0.],
             [0., 4.]])
     """
+    return _reverse_jacobian(f, argnums, has_aux, "jacobian")
 
+
+def _reverse_jacobian(f: Callable[..., Any], argnums: int | Sequence[int], has_aux: bool,
+                      _where: str) -> Callable[..., Any]:
+    """``jacobian``/``jacrev`` (``_where`` names the caller in messages)."""
     def jacobian_f(*args: Any, **kwargs: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), "jacobian")
-        call_args, fresh, outer = _prepare(args, nums, "jacobian")
-        result = _call(f, call_args, kwargs)
-        outs, single_out = _outputs(result, "jacobian")
+        nums, single = _argnums(argnums, len(args), _where)
+        call_args, fresh, outer = _prepare(args, nums, _where)
+        result, aux = _split_aux(_call(f, call_args, kwargs), has_aux, _where)
+        outs, single_out = _outputs(result, _where)
         create = _needs_graph(outer, outs, fresh)
         per_output = []
         for o in outs:
@@ -448,18 +502,96 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
                     jac = Tensor._make(np.zeros(o.shape + x.shape, dtype=x.dtype))
                 jacs.append(jac if create else _detach_tree(jac))
             per_output.append(jacs[0] if single else tuple(jacs))
-        return per_output[0] if single_out else tuple(per_output)
+        jac = per_output[0] if single_out else tuple(per_output)
+        return (jac, aux if create else _detach_tree(aux)) if has_aux else jac
 
-    jacobian_f.__name__ = f"jacobian({getattr(f, '__name__', 'f')})"
+    jacobian_f.__name__ = f"{_where}({getattr(f, '__name__', 'f')})"
     return jacobian_f
+
+
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
+    """The Jacobian by reverse mode, one VJP per output element: cheap for functions with few
+    outputs (wide Jacobians). The same as :func:`jacobian`, named as in ``torch.func``.
+
+    >>> import autograd_engine as ag
+    >>> from autograd_engine import func
+    >>> func.jacrev(lambda x: (x ** 2).sum())(ag.Tensor([1.0, 2.0]))
+    Tensor([2., 4.])
+    """
+    return _reverse_jacobian(f, argnums, has_aux, "jacrev")
+
+
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
+    """Return a function computing the Jacobian of ``f`` by forward mode: one ``jvp`` (one
+    forward pass) per input element, so it suits functions with few inputs (tall Jacobians).
+
+    Shapes and structure as :func:`jacobian`: ``S + A`` for an output of shape ``S`` and an
+    argument of shape ``A``; tuples for tuple ``argnums`` and for functions returning tuples.
+    Composes with the other transforms: ``jacfwd(grad(f))`` is the Hessian (forward over reverse).
+    With ``has_aux=True``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``.
+
+    >>> import autograd_engine as ag
+    >>> from autograd_engine import func
+    >>> func.jacfwd(lambda x: x.sin() * 2)(ag.Tensor([0.0, 0.0]))
+    Tensor([[2., 0.],
+            [0., 2.]])
+    """
+
+    def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
+        nums, single = _argnums(argnums, len(args), "jacfwd")
+        args = list(args)
+        for i in nums:
+            args[i] = _as_tensor(args[i], "jacfwd", f"argument {i}")
+        outs = None
+        columns = []  # per argument: per element, the tangents of the outputs
+        for i in nums:
+            x = args[i]
+            cols = []
+            for e in range(x.size):
+                basis = np.zeros(x.size, dtype=x.dtype)
+                basis[e] = 1
+                tans = [None] * len(args)
+                tans[i] = Tensor._make(basis.reshape(x.shape))
+                result, level = _run_forward(f, args, tans, kwargs)
+                result, aux = _split_aux(result, has_aux, "jacfwd")
+                outs, single_out = _outputs(result, "jacfwd")
+                cols.append([_tangent_out(o, level) for o in outs])
+            columns.append(cols)
+        if outs is None:  # every argument is empty: f's output gives the shapes
+            result, aux = _split_aux(_call(f, args, kwargs), has_aux, "jacfwd")
+            outs, single_out = _outputs(result, "jacfwd")
+        from .ops import stack
+
+        per_output = []
+        for m, o in enumerate(outs):
+            jacs = []
+            for i, cols in zip(nums, columns):
+                shape = o.shape + args[i].shape
+                if cols:
+                    jac = stack([c[m] for c in cols], axis=o.ndim).reshape(shape)
+                else:
+                    jac = Tensor._make(np.zeros(shape, dtype=o.dtype))
+                jacs.append(jac)
+            per_output.append(jacs[0] if single else tuple(jacs))
+        outer = any(args[i]._requires_grad for i in nums)
+        flat = [j for js in per_output for j in (js if isinstance(js, tuple) else (js,))]
+        if not _needs_graph(outer, flat, ()):
+            per_output, aux = _detach_tree(per_output), _detach_tree(aux)
+        jac = per_output[0] if single_out else tuple(per_output)
+        return (jac, aux) if has_aux else jac
+
+    jacfwd_f.__name__ = f"jacfwd({getattr(f, '__name__', 'f')})"
+    return jacfwd_f
 
 
 def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """Return a function computing the Hessian of the scalar function ``f``.
 
-    ``jacobian(jacobian(f, argnums), argnums)``: for an argument of shape ``A`` the Hessian has
-    shape ``A + A``; a tuple ``argnums`` gives a tuple of tuples (block ``[i][j]`` is
-    ``d2f / dx_i dx_j``), as ``torch.func.hessian``.
+    ``jacfwd(jacrev(f, argnums), argnums)`` (forward over reverse, as ``torch.func.hessian``): for
+    an argument of shape ``A`` the Hessian has shape ``A + A``; a tuple ``argnums`` gives a tuple
+    of tuples (block ``[i][j]`` is ``d2f / dx_i dx_j``).
 
     >>> import autograd_engine as ag
     >>> from autograd_engine import func
@@ -467,7 +599,7 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable
     Tensor([[ 6.,  0.],
             [ 0., 12.]])
     """
-    h = jacobian(jacobian(f, argnums), argnums)
+    h = jacfwd(jacrev(f, argnums), argnums)
     h.__name__ = f"hessian({getattr(f, '__name__', 'f')})"
     return h
 
@@ -476,8 +608,8 @@ def hvp(f: Callable[..., Any], primals: Any, v: Any) -> Any:
     """The Hessian of the scalar function ``f`` at ``primals`` times ``v``, without forming it.
 
     ``primals`` is a Tensor or a tuple of Tensors (``f`` is differentiated with respect to all of
-    them) and ``v`` has the same structure; the result too. Two reverse passes: ``v^T H`` is the
-    gradient of ``<grad f, v>``, and the Hessian is symmetric.
+    them) and ``v`` has the same structure; the result too. Forward over reverse: the ``jvp`` of
+    ``grad(f)`` along ``v``, one forward pass and one backward pass that carry tangents.
 
     >>> import autograd_engine as ag
     >>> from autograd_engine import func
@@ -491,21 +623,7 @@ def hvp(f: Callable[..., Any], primals: Any, v: Any) -> Any:
         raise ValueError(
             f"hvp: got {len(primals)} primals but {len(vs)} vectors; pass one v per primal"
         )
-    nums = tuple(range(len(primals)))
-    gradient = grad(f, argnums=nums)
-
-    def dot_with_v(*xs: Any) -> Tensor:
-        gs = gradient(*xs)
-        total = None
-        for k, (g, w) in enumerate(zip(gs, vs)):
-            w = w if isinstance(w, Tensor) else Tensor(np.asarray(w, dtype=g.dtype))
-            if w.shape != g.shape:
-                raise ValueError(
-                    f"hvp: v[{k}] has shape {w.shape} but primal {k} has shape {g.shape}"
-                )
-            term = (g * w).sum()
-            total = term if total is None else total + term
-        return total
-
-    result = grad(dot_with_v, argnums=nums)(*primals)
+    xs, vs = _check_tangents(primals, vs, "hvp", name="v[{k}]")
+    nums = tuple(range(len(xs)))
+    _, result = jvp(grad(f, argnums=nums), tuple(xs), tuple(vs))
     return result[0] if single else result

@@ -211,6 +211,10 @@ class Function(list):
         arrays = []
         record = weak = held = bumped = listed = False
         flags = STATE.flags  # this thread's grad mode, scope and anomaly detection
+        # ----- forward-mode AD (func.jvp): tangents ride along, see forward_ad.py -----
+        if flags.forward:  # (a tuple of forward_ad.Level objects, whose apply does the work)
+            return flags.forward[0].apply(cls, args, params)
+        # ----- end of forward-mode AD -----
         if flags.enabled:
             nxt = []
             meta = []

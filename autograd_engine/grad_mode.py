@@ -22,12 +22,13 @@ class _Flags:
     once (``STATE.flags``) and then reads plain slots, 4x faster than attributes of a
     ``threading.local``."""
 
-    __slots__ = ("enabled", "scope", "anomaly")
+    __slots__ = ("enabled", "scope", "anomaly", "forward")
 
     def __init__(self) -> None:
         self.enabled = True  # record graphs?
         self.scope: tuple = ()  # objects entered with `scope(...)`, outermost first
         self.anomaly = False  # detect_anomaly active?
+        self.forward: tuple = ()  # active forward-mode levels (func.jvp), outermost first
 
 
 class _State(threading.local):

@@ -18,8 +18,9 @@ import time
 from benchmarks import _harness
 
 WORKLOADS = ["tensor_mlp", "scalar_mlp", "scalar_graph", "op_overhead", "op_overhead_256",
-             "deep_chain", "cnn", "memory"]
-COLUMNS = ["ours", "ours_nn", "numpy", "torch", "autograd", "mygrad", "micrograd"]
+             "deep_chain", "cnn", "memory", "jvp", "checkpoint"]
+COLUMNS = ["ours", "ours_nn", "numpy", "torch", "autograd", "mygrad", "micrograd",
+           "double_reverse"]
 
 
 def _cell(entry: dict | None, per_op: bool) -> str:

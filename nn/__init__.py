@@ -15,6 +15,7 @@
 """
 
 from . import data, functional, init, optim, utils
+from .checkpoint import checkpoint_sequential
 from .layers import (
     GELU,
     MLP,
@@ -60,4 +61,5 @@ __all__ = [
     "MaxPool2d", "Module", "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle",
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh", "accuracy", "data", "fit",
     "functional", "init", "load", "optim", "save", "utils",
+    "checkpoint_sequential",
 ]

@@ -71,6 +71,12 @@ class Stack(ag.Function):
         lead = (slice(None),) * axis
         return tuple(grad[lead + (i,)] for i in range(ctx.n))
 
+    @staticmethod
+    def jvp(ctx, *tangents):  # linear: the op itself, zeros for inputs without a tangent
+        given = next(t for t in tangents if t is not None)
+        zero = np.zeros(given.shape, dtype=given.dtype)
+        return ag.apply_any(Stack, *[zero if t is None else t for t in tangents], axis=ctx.axis)
+
 
 class Concat(ag.Function):
     """``np.concatenate(tensors, axis)``; the gradient is sliced back into the pieces."""
@@ -92,6 +98,18 @@ class Concat(ag.Function):
             out.append(grad[lead + (slice(start, start + size),)])
             start += size
         return tuple(out)
+
+    @staticmethod
+    def jvp(ctx, *tangents):  # linear: the op itself, zeros for inputs without a tangent
+        given = next(t for t in tangents if t is not None)
+        parts = []
+        for t, size in zip(tangents, ctx.sizes):
+            if t is None:
+                shape = list(given.shape)
+                shape[ctx.axis] = size
+                t = np.zeros(shape, dtype=given.dtype)
+            parts.append(t)
+        return ag.apply_any(Concat, *parts, axis=ctx.axis)
 
 
 def stack(tensors: list, axis: int = 0) -> ag.Tensor:
@@ -130,6 +148,16 @@ class Linear(ag.Function):
         if len(needs) > 2 and needs[2]:
             gb = grad.reshape(-1, n_out).sum(axis=0)
         return gx, gw, gb
+
+    @staticmethod
+    def jvp(ctx, tx, tw, tb=None):
+        x, w = ctx.saved_tensors
+        terms = [tx @ w.T if tx is not None else None, x @ tw.T if tw is not None else None, tb]
+        present = [t for t in terms if t is not None]
+        total = present[0]
+        for t in present[1:]:
+            total = total + t
+        return total
 
     @classmethod
     def error_hint(cls, arrays: list, params: dict) -> str:
@@ -180,6 +208,21 @@ class CrossEntropy(ag.Function):
             g = grad
         return (ag.apply_any(CrossEntropyBackward, g, x, q=ctx.q, p=ctx.p),)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        (x,) = ctx.saved_tensors
+        # d loss_i / d x_i is the backward op with an upstream gradient of one; on Tensors it is
+        # differentiable again (its rule recomputes the softmax from x)
+        one = np.ones((), dtype=tx.dtype)
+        per_sample = (ag.apply_any(CrossEntropyBackward, one, x, q=ctx.q, p=ctx.p) * tx).sum(axis=1)
+        if ctx.reduction == "none":
+            return per_sample
+        total = per_sample.sum()
+        if ctx.reduction == "sum":
+            return total
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return total / np.asarray(ctx.denom, dtype=tx.dtype)
+
 
 class CrossEntropyBackward(ag.Function):
     """``(q.sum(1) * p - q) * g`` with ``p = softmax(x, axis=1)``: the gradient of
@@ -210,6 +253,22 @@ class CrossEntropyBackward(ag.Function):
             gx = p * (h - (h * p).sum(axis=1, keepdims=True))
         return gg_g, gx
 
+    @staticmethod
+    def jvp(ctx, tg, tx):
+        g, x = ctx.saved_tensors
+        q = ctx.q
+        qsum = q.sum(axis=1, keepdims=True)
+        z = x - np.amax(np.asarray(x), axis=1, keepdims=True)
+        e = np.exp(z)
+        p = e / e.sum(axis=1, keepdims=True)
+        total = None
+        if tg is not None:
+            total = tg * (qsum * p - q)
+        if tx is not None:  # softmax's Jacobian (symmetric) applied to tx
+            d = (qsum * g) * (p * (tx - (tx * p).sum(axis=1, keepdims=True)))
+            total = d if total is None else total + d
+        return total
+
 
 class Split(ag.Function):
     """Split ``x`` into ``n`` equal pieces along ``axis`` (dropping that axis if ``squeeze``),
@@ -219,7 +278,7 @@ class Split(ag.Function):
 
     @staticmethod
     def forward(ctx, x, n=1, axis=0, squeeze=False):
-        ctx.axis, ctx.squeeze = axis, squeeze
+        ctx.axis, ctx.squeeze, ctx.n = axis, squeeze, n
         pieces = np.split(x, n, axis=axis)
         if squeeze:
             pieces = [np.squeeze(p, axis=axis) for p in pieces]
@@ -230,6 +289,10 @@ class Split(ag.Function):
         if ctx.squeeze:
             return (ag.apply_any(Stack, *grads, axis=ctx.axis),)
         return (ag.apply_any(Concat, *grads, axis=ctx.axis),)
+
+    @staticmethod
+    def jvp(ctx, t):  # linear: the op itself
+        return ag.apply_any(Split, t, n=ctx.n, axis=ctx.axis, squeeze=ctx.squeeze)
 
 
 def split(x: ag.Tensor, n: int, axis: int = 0, squeeze: bool = False) -> tuple:

@@ -89,3 +89,17 @@ def broadcast_view(g: Any, shape: tuple[int, ...]) -> Any:
 
 # Up to this many elements, filling a fresh array is cheaper than building a zero-stride view.
 _FILL_MAX = 4096
+
+
+def add_tangents(*terms: Any) -> Any:
+    """The sum of the ``terms`` that are not None, or None if all are: a ``jvp`` rule adds up the
+    contributions of the inputs that have a tangent (None stands for a zero tangent).
+
+    >>> add_tangents(None, np.float64(2.0), None, np.float64(3.0))
+    np.float64(5.0)
+    """
+    total = None
+    for t in terms:
+        if t is not None:
+            total = t if total is None else total + t
+    return total

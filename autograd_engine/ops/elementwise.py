@@ -69,6 +69,10 @@ class Add(_Broadcasting):
     def backward(ctx, grad):
         return grad, grad
 
+    @staticmethod
+    def jvp(ctx, tx, ty):  # (forward mode broadcasts a tangent to the output's shape)
+        return ty if tx is None else tx if ty is None else tx + ty
+
 
 class Sub(_Broadcasting):
     @staticmethod
@@ -78,6 +82,10 @@ class Sub(_Broadcasting):
     @staticmethod
     def backward(ctx, grad):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def jvp(ctx, tx, ty):
+        return tx if ty is None else -ty if tx is None else tx - ty
 
 
 class Mul(_Broadcasting):
@@ -93,6 +101,13 @@ class Mul(_Broadcasting):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         return (grad * y if need_x else None), (grad * x if need_y else None)
+
+    @staticmethod
+    def jvp(ctx, tx, ty):
+        x, y = ctx.saved_tensors
+        if ty is None:
+            return tx * y
+        return x * ty if tx is None else tx * y + x * ty
 
 
 class Div(_Broadcasting):
@@ -112,6 +127,14 @@ class Div(_Broadcasting):
         # d(x/y)/dy = -x/y**2 = -(x/y)/y, in PyTorch's order of operations (so that NaN and inf
         # at y == 0 come out as in PyTorch, to every order)
         return gx, (-grad * saved[1] / saved[0] if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def jvp(ctx, tx, ty):
+        saved = ctx.saved_tensors  # (y, out) when y has a tangent
+        if ty is None:
+            return tx / saved[0]
+        dy = -ty * saved[1] / saved[0]
+        return dy if tx is None else tx / saved[0] + dy
 
 
 class Pow(_Broadcasting):
@@ -149,6 +172,19 @@ class Pow(_Broadcasting):
                 gy = grad * out * np.log(x)
         return gx, gy
 
+    @staticmethod
+    def jvp(ctx, tx, ty):
+        saved = ctx.saved_tensors  # (x, y, out) when y has a tangent
+        x, y = saved[:2]
+        d = None
+        if ty is not None:  # out * log(x) * ty, 0 where x == 0 (as backward)
+            xd = data_of(x)
+            d = np.where(xd == 0, 0.0, ty * saved[2] * np.log(np.where(xd == 0, 1.0, x)))
+        if tx is None:
+            return d
+        dx = tx * (y * x ** (y - 1))
+        return dx if d is None else dx + d
+
 
 class Neg(Function):
     backward_on_arrays = True
@@ -160,6 +196,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, grad):
         return (-grad,)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return -t
 
 
 @register(np.add, nargs=2)
@@ -262,8 +302,12 @@ def _elementwise(
         out = saved[-1] if keep_out else None
         return (vjp(grad, x, out, **ctx.params),)
 
+    def jvp(ctx, t):  # an elementwise Jacobian is diagonal, so J t is the rule applied to t
+        return bwd(ctx, t)[0]
+
     return type(name, (Function,), {
         "forward": staticmethod(fwd), "backward": staticmethod(bwd), "backward_on_arrays": True,
+        "jvp": staticmethod(jvp),
         "params": {},  # keyword parameters of the call, when there are any (set per node)
         "__doc__": f"Elementwise {name.lower()}; see the public function for its gradient.",
         "__module__": __name__,
@@ -331,6 +375,15 @@ class TanhBackward(Function):
         return (gg * (1 - out * out) if need_grad else None,
                 gg * grad * (-2 * out) if need_out else None)
 
+    @staticmethod
+    def jvp(ctx, t_grad, t_out):
+        grad, out = ctx.saved_tensors
+        d = None if t_grad is None else t_grad * (1 - out * out)
+        if t_out is not None:
+            e = t_out * grad * (-2 * out)
+            d = e if d is None else d + e
+        return d
+
 
 class SigmoidBackward(Function):
     """``grad * out * (1 - out)``, the sigmoid's gradient as one op (see TanhBackward)."""
@@ -355,6 +408,15 @@ class SigmoidBackward(Function):
         return (gg * (out * (1 - out)) if need_grad else None,
                 gg * grad * (1 - 2 * out) if need_out else None)
 
+    @staticmethod
+    def jvp(ctx, t_grad, t_out):
+        grad, out = ctx.saved_tensors
+        d = None if t_grad is None else t_grad * (out * (1 - out))
+        if t_out is not None:
+            e = t_out * grad * (1 - 2 * out)
+            d = e if d is None else d + e
+        return d
+
 
 def _output_op(name: str, kernel: Callable[[Any], Any], backward_op: type[Function]) -> type[Function]:
     """A one-input Function whose gradient is ``backward_op(grad, out)``, a Function of its own
@@ -370,8 +432,12 @@ def _output_op(name: str, kernel: Callable[[Any], Any], backward_op: type[Functi
         (out,) = ctx.saved_tensors
         return (apply_any(backward_op, grad, out),)
 
+    def jvp(ctx, t):  # elementwise: the Jacobian is diagonal, J t is the rule applied to t
+        return backward(ctx, t)[0]
+
     return type(name, (Function,), {
         "forward": staticmethod(forward), "backward": staticmethod(backward),
+        "jvp": staticmethod(jvp),
         "backward_on_arrays": True,
         "__doc__": f"Elementwise {name.lower()}; see the public function for its gradient.",
         "__module__": __name__,
@@ -403,6 +469,11 @@ class Relu(Function):
         # difference is that a NaN/inf upstream gradient on a dead unit gives NaN rather than 0.
         # `out != 0` rather than `out > 0`: a NaN input passes its gradient, as in PyTorch.
         return (grad * (data_of(out) != 0),)
+
+    @staticmethod
+    def jvp(ctx, t):  # elementwise: the same mask
+        (out,) = ctx.saved_tensors
+        return t * (data_of(out) != 0)
 
 
 LeakyRelu = _elementwise(
@@ -660,6 +731,16 @@ class _MaxMin(_Broadcasting):
         need_x, need_y = ctx.needs_input_grad
         return (grad * share_x if need_x else None), (grad * (1 - share_x) if need_y else None)
 
+    @classmethod
+    def jvp(cls, ctx, tx, ty):
+        x, y = (data_of(t) for t in ctx.saved_tensors)
+        dtype = (tx if tx is not None else ty).dtype
+        share_x = np.where(cls.wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(dtype)
+        if ty is None:
+            return tx * share_x
+        dy = ty * (1 - share_x)
+        return dy if tx is None else tx * share_x + dy
+
 
 class Maximum(_MaxMin):
     pick = staticmethod(np.maximum)
@@ -692,6 +773,12 @@ class Where(_Broadcasting):
             np.where(c, 0.0, grad) if need_y else None,
         )
 
+    @staticmethod
+    def jvp(ctx, tc, tx, ty):
+        if tx is None and ty is None:
+            return None
+        return np.where(ctx.condition, 0.0 if tx is None else tx, 0.0 if ty is None else ty)
+
 
 class Clip(Function):
     backward_on_arrays = True
@@ -716,6 +803,10 @@ class Clip(Function):
     @staticmethod
     def backward(ctx, grad):
         return (np.where(ctx.inside, grad, 0.0),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return np.where(ctx.inside, t, 0.0)
 
 
 @register(np.maximum, nargs=2, distinct=True)
@@ -785,6 +876,10 @@ class AsType(Function):
     @staticmethod
     def backward(ctx, grad):
         return (grad.astype(ctx.dtype),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t  # (forward mode casts a tangent to the output's dtype)
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, apply_any
 from ..tensor import Tensor
 from ..views import mark_multi_output
 from ._util import Axis, TensorLike, data_of, normalize_axes
@@ -52,6 +52,18 @@ class Concatenate(Function):
             for i, need in enumerate(ctx.needs_input_grad)
         )
 
+    @staticmethod
+    def jvp(ctx, *tangents):
+        given = next(t for t in tangents if t is not None)
+        parts = []
+        for i, t in enumerate(tangents):
+            if t is None:  # a zero tangent: its shape is the given one's, but along the axis
+                shape = list(given.shape)
+                shape[ctx.axis] = int(ctx.bounds[i + 1] - ctx.bounds[i])
+                t = np.zeros(shape, dtype=given.dtype)
+            parts.append(t)
+        return apply_any(Concatenate, *parts, axis=ctx.axis)
+
 
 class Stack(Function):
     backward_on_arrays = True
@@ -68,6 +80,13 @@ class Stack(Function):
             grad[lead + (i,)] if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        given = next(t for t in tangents if t is not None)
+        zero = np.zeros(given.shape, dtype=given.dtype)
+        parts = [zero if t is None else t for t in tangents]
+        return apply_any(Stack, *parts, axis=ctx.axis)
 
 
 def _check_join(op: str, arrays: Sequence[Any], axis: int, skip_axis: bool) -> None:
@@ -207,6 +226,10 @@ class Pad(Function):
     def backward(ctx, grad):
         return (grad[ctx.inner],)
 
+    @staticmethod
+    def jvp(ctx, t):  # padded with zeros: the padding is a constant
+        return apply_any(Pad, t, pad_width=ctx.pad_width)
+
 
 def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     arr = np.asarray(pad_width)
@@ -263,6 +286,10 @@ class Flip(Function):
     @staticmethod
     def backward(ctx, grad):
         return (np.flip(grad, ctx.axes),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return apply_any(Flip, t, axes=ctx.axes)
 
 
 @register(np.flip, kind="custom", sampler="flip")

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike
+from ._util import TensorLike, add_tangents
 from .registry import register
 
 
@@ -55,6 +55,12 @@ class MatMul(Function):
             if y.ndim == 1:
                 gy = gy.squeeze(-1)
         return gx, gy  # batch axes that were broadcast are summed away by the engine
+
+    @staticmethod
+    def jvp(ctx, tx, ty):
+        x, y = ctx.saved_tensors
+        return add_tangents(None if tx is None else apply_any(MatMul, tx, y),
+                            None if ty is None else apply_any(MatMul, x, ty))
 
     @classmethod
     def error_hint(cls, arrays, params):
@@ -260,6 +266,17 @@ class Einsum(Function):
                 g = np.broadcast_to(g, full)
             grads.append(g)
         return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        # Multilinear: the sum over operands of the einsum with that operand's tangent in its place
+        operands = ctx.saved_tensors
+        terms = []
+        for k, t in enumerate(tangents):
+            if t is not None:
+                args = operands[:k] + (t,) + operands[k + 1:]
+                terms.append(apply_any(Einsum, *args, terms=ctx.terms, out=ctx.out))
+        return add_tangents(*terms)
 
 
 @register(np.einsum, kind="custom", sampler="einsum")

@@ -103,6 +103,10 @@ class Unfold(Function):
     def backward(ctx, grad):
         return (apply_any(Fold, grad, shape=ctx.shape, **ctx.params),)
 
+    @staticmethod
+    def jvp(ctx, t):  # linear: the op itself
+        return apply_any(Unfold, t, **ctx.params)
+
 
 class Fold(Function):
     """Windows ``(C, kh, kw, N, H', W')`` -> ``(N, C, H, W)``, adding where windows overlap."""
@@ -112,6 +116,7 @@ class Fold(Function):
     @staticmethod
     def forward(ctx, cols, shape, kernel, stride, padding, dilation):
         ctx.params = {"kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
+        ctx.shape = shape
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
         N, C, H, W = shape
         ho, wo = cols.shape[-2:]
@@ -126,6 +131,10 @@ class Fold(Function):
     @staticmethod
     def backward(ctx, grad):
         return (apply_any(Unfold, grad, **ctx.params),)
+
+    @staticmethod
+    def jvp(ctx, t):  # linear: the op itself
+        return apply_any(Fold, t, shape=ctx.shape, **ctx.params)
 
 
 # ----- conv2d -------------------------------------------------------------------------------------
@@ -279,6 +288,10 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         return (apply_any(PoolScatter, grad, **ctx.where),)
 
+    @staticmethod
+    def jvp(ctx, t):  # the tangent at each window's maximum
+        return apply_any(PoolGather, t, **ctx.where)
+
 
 class PoolScatter(Function):
     """Into zeros of ``shape``, add each window's ``grad`` at the kernel offset ``arg`` of it."""
@@ -305,6 +318,10 @@ class PoolScatter(Function):
     def backward(ctx, grad):
         return (apply_any(PoolGather, grad, **ctx.where),)
 
+    @staticmethod
+    def jvp(ctx, t):  # linear: the op itself
+        return apply_any(PoolScatter, t, **ctx.where)
+
 
 class PoolGather(Function):
     """Each window's element at kernel offset ``arg``: the adjoint of :class:`PoolScatter`."""
@@ -324,6 +341,10 @@ class PoolGather(Function):
     @staticmethod
     def backward(ctx, grad):
         return (apply_any(PoolScatter, grad, **ctx.where),)
+
+    @staticmethod
+    def jvp(ctx, t):  # linear: the op itself
+        return apply_any(PoolGather, t, **ctx.where)
 
 
 def _torch_like_max_pool(x, kernel_size, stride=None, padding=0):

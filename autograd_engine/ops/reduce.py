@@ -48,6 +48,10 @@ class Sum(Function):
             grad = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims)
         return (broadcast_view(grad, ctx.shape),)
 
+    @staticmethod
+    def jvp(ctx, t):
+        return t.sum(axis=ctx.axes, keepdims=ctx.keepdims)
+
 
 class _Extreme(Function):
     """max/min over axes; tied extremes share the gradient equally (like ``torch.amax``)."""
@@ -76,6 +80,13 @@ class _Extreme(Function):
         share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(grad.dtype)
         return (expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims) * share,)
 
+    @classmethod
+    def jvp(cls, ctx, t):  # the mean of the tangent over the tied extremes (as backward shares)
+        x, out = ctx.saved_tensors
+        mask = data_of(x) == expand_reduced(data_of(out), x.shape, ctx.axes, ctx.keepdims)
+        share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(t.dtype)
+        return (t * share).sum(axis=ctx.axes, keepdims=ctx.keepdims)
+
 
 class Max(_Extreme):
     reduce = staticmethod(np.amax)
@@ -103,6 +114,15 @@ class Prod(Function):
         if np.all(np.abs(data_of(x)) > 1e-8):  # out / x is exact enough, and differentiable again
             return (g * expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x,)
         return (g * _prod_of_others(x, ctx.axes),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        x, out = ctx.saved_tensors
+        if np.all(np.abs(data_of(x)) > 1e-8):
+            factor = expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x
+        else:
+            factor = _prod_of_others(x, ctx.axes)
+        return (t * factor).sum(axis=ctx.axes, keepdims=ctx.keepdims)
 
 
 def _prod_of_others(x: Any, axes: tuple[int, ...]) -> Any:
@@ -155,6 +175,13 @@ class Std(Function):
         centered = x - x.sum(axis=axes, keepdims=True) / ctx.n
         return (expand_reduced(grad, shape, axes, keep) * centered / (ctx.dof * safe),)
 
+    @staticmethod
+    def jvp(ctx, t):
+        x, out = ctx.saved_tensors
+        safe = np.where(data_of(out) == 0, 1.0, out)  # a constant slice: tangent 0, as backward
+        centered = x - x.sum(axis=ctx.axes, keepdims=True) / ctx.n
+        return (centered * t).sum(axis=ctx.axes, keepdims=ctx.keepdims) / (ctx.dof * safe)
+
 
 class LogSumExp(Function):
     backward_on_arrays = True
@@ -178,6 +205,12 @@ class LogSumExp(Function):
         softmax = np.exp(x - expand_reduced(out, shape, axes, keep))
         return (expand_reduced(grad, shape, axes, keep) * softmax,)
 
+    @staticmethod
+    def jvp(ctx, t):
+        x, out = ctx.saved_tensors
+        softmax = np.exp(x - expand_reduced(out, x.shape, ctx.axes, ctx.keepdims))
+        return (t * softmax).sum(axis=ctx.axes, keepdims=ctx.keepdims)
+
 
 class Softmax(Function):
     backward_on_arrays = True
@@ -196,6 +229,11 @@ class Softmax(Function):
         (out,) = ctx.saved_tensors
         return (out * (grad - (grad * out).sum(axis=ctx.axes, keepdims=True)),)
 
+    @staticmethod
+    def jvp(ctx, t):  # softmax's Jacobian diag(s) - s s^T is symmetric: the same rule
+        (out,) = ctx.saved_tensors
+        return out * (t - (t * out).sum(axis=ctx.axes, keepdims=True))
+
 
 class LogSoftmax(Function):
     backward_on_arrays = True
@@ -213,6 +251,11 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return (grad - np.exp(out) * grad.sum(axis=ctx.axes, keepdims=True),)
+
+    @staticmethod
+    def jvp(ctx, t):  # the Jacobian I - 1 s^T, applied from the right this time
+        (out,) = ctx.saved_tensors
+        return t - (np.exp(out) * t).sum(axis=ctx.axes, keepdims=True)
 
 
 @register(np.sum, kind="reduction", method=True)
@@ -452,6 +495,10 @@ class Cumsum(Function):
         rev = (slice(None),) * axis + (slice(None, None, -1),)
         g = apply_any(Cumsum, grad[rev], axis=axis)[rev]
         return (g.reshape(ctx.shape) if ctx.axis is None else g,)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return apply_any(Cumsum, t, axis=ctx.axis)
 
 
 @register(np.cumsum, kind="custom", sampler="cumsum", method=True)

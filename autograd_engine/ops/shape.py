@@ -24,12 +24,16 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = np.shape(x)
+        ctx.shape, ctx.new_shape = np.shape(x), shape
         return np.reshape(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
         return (grad.reshape(ctx.shape),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return apply_any(Reshape, t, shape=ctx.new_shape)
 
     @classmethod
     def error_hint(cls, arrays, params):
@@ -52,6 +56,10 @@ class Transpose(Function):
         axes = ctx.axes
         return (grad.transpose(None if axes is None else tuple(np.argsort(axes))),)
 
+    @staticmethod
+    def jvp(ctx, t):
+        return apply_any(Transpose, t, axes=ctx.axes)
+
 
 class BroadcastTo(Function):
     backward_on_arrays = True
@@ -63,6 +71,10 @@ class BroadcastTo(Function):
     @staticmethod
     def backward(ctx, grad):
         return (grad,)  # the engine sums the broadcast axes away
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t  # forward mode broadcasts a tangent to the output's shape
 
 
 class GetItem(Function):
@@ -76,6 +88,10 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, grad):
         return (apply_any(IndexAdd, grad, shape=ctx.shape, index=ctx.index),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return apply_any(GetItem, t, index=ctx.index)
 
     @classmethod
     def error_hint(cls, arrays, params):
@@ -103,7 +119,7 @@ class IndexAdd(Function):
 
     @staticmethod
     def forward(ctx, grad, shape, index):
-        ctx.index = index
+        ctx.index, ctx.shape = index, shape
         out = np.zeros(shape, dtype=np.result_type(grad))
         if _is_basic(index):
             out[index] = grad
@@ -114,6 +130,10 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx, grad):
         return (apply_any(GetItem, grad, index=ctx.index),)
+
+    @staticmethod
+    def jvp(ctx, t):  # linear: the op itself
+        return apply_any(IndexAdd, t, shape=ctx.shape, index=ctx.index)
 
 
 def _is_basic(index: Any) -> bool:
