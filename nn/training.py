@@ -111,8 +111,8 @@ def _evaluate(model: Module, loss_fn: Callable, loader: Iterable, fns: dict) -> 
 
 def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: Iterable,
         epochs: int = 1, val_loader: Iterable | None = None, metrics: Any = None,
-        scheduler: Any = None, clip_grad_norm: float | None = None, progress: bool = True
-        ) -> History:
+        scheduler: Any = None, clip_grad_norm: float | None = None, progress: bool = True,
+        rule: Any = None) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader`` (batches ``(x, y)``).
 
     Each batch: ``zero_grad``, ``loss_fn(model(x), y).backward()``, optional gradient clipping,
@@ -120,6 +120,11 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
     (``"accuracy"``) or callables ``f(output, target) -> float``, or a dict name -> callable;
     they are averaged over each epoch's training batches and, if ``val_loader`` is given,
     evaluated on it in eval mode without gradients (as ``val_<name>``, with ``val_loss``).
+
+    ``rule`` (an :mod:`nn.rules` learning rule; default ``None``, plain backprop like
+    ``nn.rules.Backprop()``) replaces ``loss.backward()``: after ``zero_grad``,
+    ``rule.step(model, loss_fn, x, y)`` fills the gradients and returns the loss; training
+    metrics then come from a separate forward pass without gradients.
 
     Shows a tqdm progress bar (``tqdm.auto``: a widget in notebooks) unless ``progress=False``.
     Stops early, with a ``RuntimeWarning`` saying where, if the loss becomes NaN or infinite;
@@ -166,8 +171,15 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
             try:
                 for b, batch in enumerate(batches):
                     x, y = _split(batch)
-                    out = model(x)
-                    loss = loss_fn(out, y)
+                    if rule is None:
+                        out = model(x)
+                        loss = loss_fn(out, y)
+                    else:  # the rule fills .grad itself (nn.rules)
+                        if fns:
+                            with ag.no_grad():
+                                out = model(x)
+                        optimizer.zero_grad()
+                        loss = rule.step(model, loss_fn, x, y)
                     value = float(loss.item())
                     if not math.isfinite(value):
                         history.stopped_early = (
@@ -176,8 +188,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
                             "(clip_grad_norm=...), or check the data for NaN/inf")
                         warnings.warn("fit: " + history.stopped_early, RuntimeWarning, stacklevel=2)
                         return history
-                    optimizer.zero_grad()
-                    loss.backward()
+                    if rule is None:
+                        optimizer.zero_grad()
+                        loss.backward()
                     if clip_grad_norm is not None:
                         from .utils import clip_grad_norm_
 

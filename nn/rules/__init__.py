@@ -1,0 +1,28 @@
+"""``nn.rules``: learning rules, i.e. ways to fill parameters' ``.grad`` for a batch.
+
+Every rule has ``step(model, loss_fn, x, y) -> loss``; pass one to ``nn.fit(..., rule=...)`` or call
+it in your own loop before ``optimizer.step()``. :class:`Backprop` is the default. Each rule's
+docstring cites its paper and writes its update as a formula; :mod:`nn.rules.base` shows how to add
+one.
+
+>>> import numpy as np
+>>> import autograd_engine as ag
+>>> import nn
+>>> ag.manual_seed(0)
+>>> X = np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32)
+>>> y = (X[:, 0] > 0).astype(np.int64)
+>>> model = nn.MLP([2, 16, 2], activation="tanh")
+>>> hist = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.Adam(model.parameters(), lr=0.05),
+...               nn.data.DataLoader(X, y, batch_size=16), epochs=10, progress=False,
+...               rule=nn.rules.FeedbackAlignment(seed=0))
+>>> hist["loss"][-1] < hist["loss"][0]
+True
+"""
+
+from .base import Backprop, LinearTaps, Rule, accumulate_grad, linear_layers
+from .feedback import DirectFeedbackAlignment, FeedbackAlignment, FeedbackLinearFunction, SignSymmetry
+
+__all__ = [
+    "Backprop", "DirectFeedbackAlignment", "FeedbackAlignment", "FeedbackLinearFunction",
+    "LinearTaps", "Rule", "SignSymmetry", "accumulate_grad", "linear_layers",
+]
