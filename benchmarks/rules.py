@@ -50,6 +50,9 @@ RULES: dict[str, Entry] = {
     "FeedbackAlignment": Entry(lambda s: R.FeedbackAlignment(seed=s)),
     "DirectFeedbackAlignment": Entry(lambda s: R.DirectFeedbackAlignment(seed=s)),
     "SignSymmetry": Entry(lambda s: R.SignSymmetry()),
+    "SPSA": Entry(lambda s: R.SPSA(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
+    "ForwardGradient": Entry(lambda s: R.ForwardGradient(directions=2, seed=s), lr=2e-3),
+    "MGD": Entry(lambda s: R.MGD(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
 }
 
 

@@ -21,8 +21,10 @@ True
 
 from .base import Backprop, LinearTaps, Rule, accumulate_grad, linear_layers
 from .feedback import DirectFeedbackAlignment, FeedbackAlignment, FeedbackLinearFunction, SignSymmetry
+from .forward_gradient import ForwardGradient
+from .perturbation import MGD, SPSA
 
 __all__ = [
-    "Backprop", "DirectFeedbackAlignment", "FeedbackAlignment", "FeedbackLinearFunction",
-    "LinearTaps", "Rule", "SignSymmetry", "accumulate_grad", "linear_layers",
+    "Backprop", "DirectFeedbackAlignment", "FeedbackAlignment", "FeedbackLinearFunction", "ForwardGradient",
+    "LinearTaps", "MGD", "Rule", "SPSA", "SignSymmetry", "accumulate_grad", "linear_layers",
 ]

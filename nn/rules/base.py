@@ -110,7 +110,8 @@ class LinearTaps:
     """Context manager: while active, every ``nn.Linear`` of ``model`` sees a *detached* copy of
     its input, so each layer's graph reaches only its own parameters. Records, per call, the
     original input (``inputs``, still attached to the layers below) and the output (``outputs``).
-    ``perturb`` (optional) maps ``(layer_index, output) -> output`` to add a perturbation.
+    ``perturb`` (optional) maps ``(layer_index, output) -> output`` to add a perturbation;
+    ``cut=False`` keeps the graph whole (only records and perturbs).
 
     A local rule then calls ``outputs[l].backward(signal)`` to fill layer ``l``'s gradients from
     whatever signal it computes, or ``inputs[l].backward(signal)`` to send a signal into layer
@@ -126,8 +127,9 @@ class LinearTaps:
     """
 
     def __init__(self, model: Module,
-                 perturb: Callable[[int, ag.Tensor], ag.Tensor] | None = None) -> None:
-        self.model, self.perturb = model, perturb
+                 perturb: Callable[[int, ag.Tensor], ag.Tensor] | None = None,
+                 cut: bool = True) -> None:
+        self.model, self.perturb, self.cut = model, perturb, cut
         self.layers: list[Linear] = []
         self.inputs: list[Any] = []
         self.outputs: list[ag.Tensor] = []
@@ -139,7 +141,7 @@ class LinearTaps:
             x = ag.Tensor(np.asarray(x, dtype=module.weight.dtype))
         self.layers.append(module)
         self.inputs.append(x)
-        return (x.detach(),) + tuple(args[1:])
+        return ((x.detach() if self.cut else x),) + tuple(args[1:])
 
     def _post(self, module: Linear, args: tuple, out: ag.Tensor) -> ag.Tensor:
         if self.perturb is not None:
@@ -173,5 +175,16 @@ def output_error(loss: ag.Tensor, out: ag.Tensor) -> ag.Tensor:
     return e
 
 
-def rng_for(seed: int | None) -> np.random.Generator:
-    return np.random.default_rng(seed)
+def per_example_loss(loss_fn: Callable, out: Any, y: Any, rule: str) -> np.ndarray:
+    """``loss_fn``'s per-example values (its ``reduction`` set to ``"none"`` for the call), as an
+    array of shape ``(batch,)``; scaled so that their mean is the batch loss."""
+    if getattr(loss_fn, "reduction", None) != "mean":
+        raise TypeError(f"{rule}: needs per-example losses, so loss_fn must be an nn loss module "
+                        "with reduction='mean' (e.g. nn.CrossEntropyLoss()); got "
+                        f"{type(loss_fn).__name__}")
+    loss_fn.reduction = "none"
+    try:
+        values = np.asarray(loss_fn(out, y).data, dtype=np.float64)
+    finally:
+        loss_fn.reduction = "mean"
+    return values.reshape(len(values), -1).mean(axis=1) if values.ndim > 1 else values
