@@ -52,6 +52,8 @@ RULES: dict[str, Entry] = {
     "SignSymmetry": Entry(lambda s: R.SignSymmetry()),
     "SPSA": Entry(lambda s: R.SPSA(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
     "ForwardGradient": Entry(lambda s: R.ForwardGradient(directions=2, seed=s), lr=2e-3),
+    "EquilibriumPropagation": Entry(lambda s: R.EquilibriumPropagation(beta=0.5),
+                                    model=lambda sizes: R.EnergyNet(sizes, steps=20), lr=2e-3),
     "MGD": Entry(lambda s: R.MGD(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
 }
 

@@ -20,11 +20,13 @@ True
 """
 
 from .base import Backprop, LinearTaps, Rule, accumulate_grad, linear_layers
+from .equilibrium import EnergyNet, EquilibriumPropagation
 from .feedback import DirectFeedbackAlignment, FeedbackAlignment, FeedbackLinearFunction, SignSymmetry
 from .forward_gradient import ForwardGradient
 from .perturbation import MGD, SPSA
 
 __all__ = [
-    "Backprop", "DirectFeedbackAlignment", "FeedbackAlignment", "FeedbackLinearFunction", "ForwardGradient",
-    "LinearTaps", "MGD", "Rule", "SPSA", "SignSymmetry", "accumulate_grad", "linear_layers",
+    "Backprop", "DirectFeedbackAlignment", "EnergyNet", "EquilibriumPropagation",
+    "FeedbackAlignment", "FeedbackLinearFunction", "ForwardGradient", "LinearTaps", "MGD", "Rule",
+    "SPSA", "SignSymmetry", "accumulate_grad", "linear_layers",
 ]
