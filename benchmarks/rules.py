@@ -54,6 +54,8 @@ RULES: dict[str, Entry] = {
     "ForwardGradient": Entry(lambda s: R.ForwardGradient(directions=2, seed=s), lr=2e-3),
     "EquilibriumPropagation": Entry(lambda s: R.EquilibriumPropagation(beta=0.5),
                                     model=lambda sizes: R.EnergyNet(sizes, steps=20), lr=2e-3),
+    "PredictiveCoding": Entry(lambda s: R.PredictiveCoding(steps=20)),
+    "ActivationRelaxation": Entry(lambda s: R.ActivationRelaxation(steps=10)),
     "MGD": Entry(lambda s: R.MGD(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
 }
 

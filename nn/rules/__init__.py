@@ -24,9 +24,10 @@ from .equilibrium import EnergyNet, EquilibriumPropagation
 from .feedback import DirectFeedbackAlignment, FeedbackAlignment, FeedbackLinearFunction, SignSymmetry
 from .forward_gradient import ForwardGradient
 from .perturbation import MGD, SPSA
+from .predictive_coding import ActivationRelaxation, PredictiveCoding, blocks
 
 __all__ = [
-    "Backprop", "DirectFeedbackAlignment", "EnergyNet", "EquilibriumPropagation",
+    "ActivationRelaxation", "Backprop", "DirectFeedbackAlignment", "EnergyNet", "EquilibriumPropagation",
     "FeedbackAlignment", "FeedbackLinearFunction", "ForwardGradient", "LinearTaps", "MGD", "Rule",
-    "SPSA", "SignSymmetry", "accumulate_grad", "linear_layers",
+    "PredictiveCoding", "SPSA", "SignSymmetry", "accumulate_grad", "blocks", "linear_layers",
 ]
