@@ -17,18 +17,23 @@ is one JSON object ``{"rules": {"<RuleClassName>": {"accuracy": mean, "seconds":
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import os
 
-import numpy as np
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one core, as the targets say; must precede numpy's import
 
-import autograd_engine as ag
-import nn
-from nn import rules as R
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import autograd_engine as ag  # noqa: E402
+import nn  # noqa: E402
+from nn import rules as R  # noqa: E402
 
 DIGITS = (64, 64, 64, 10)
 MOONS = (2, 64, 64, 64, 2)
@@ -45,6 +50,10 @@ class Entry:
     epochs: dict = field(default_factory=lambda: {"quick": 30, "full": 60})
 
 
+def _ff_net(sizes: tuple) -> nn.Module:
+    return R.ForwardForwardNet(sizes[:-1], classes=sizes[-1])
+
+
 RULES: dict[str, Entry] = {
     "Backprop": Entry(lambda s: R.Backprop()),
     "FeedbackAlignment": Entry(lambda s: R.FeedbackAlignment(seed=s)),
@@ -56,6 +65,8 @@ RULES: dict[str, Entry] = {
                                     model=lambda sizes: R.EnergyNet(sizes, steps=20), lr=2e-3),
     "PredictiveCoding": Entry(lambda s: R.PredictiveCoding(steps=20)),
     "ActivationRelaxation": Entry(lambda s: R.ActivationRelaxation(steps=10)),
+    "ForwardForward": Entry(lambda s: R.ForwardForward(seed=s), model=_ff_net, lr=3e-3),
+    "SymBa": Entry(lambda s: R.SymBa(seed=s), model=_ff_net, lr=3e-3),
     "MGD": Entry(lambda s: R.MGD(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
 }
 

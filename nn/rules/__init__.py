@@ -22,12 +22,14 @@ True
 from .base import Backprop, LinearTaps, Rule, accumulate_grad, linear_layers
 from .equilibrium import EnergyNet, EquilibriumPropagation
 from .feedback import DirectFeedbackAlignment, FeedbackAlignment, FeedbackLinearFunction, SignSymmetry
+from .forward_forward import ForwardForward, ForwardForwardNet, SymBa
 from .forward_gradient import ForwardGradient
 from .perturbation import MGD, SPSA
 from .predictive_coding import ActivationRelaxation, PredictiveCoding, blocks
 
 __all__ = [
-    "ActivationRelaxation", "Backprop", "DirectFeedbackAlignment", "EnergyNet", "EquilibriumPropagation",
-    "FeedbackAlignment", "FeedbackLinearFunction", "ForwardGradient", "LinearTaps", "MGD", "Rule",
-    "PredictiveCoding", "SPSA", "SignSymmetry", "accumulate_grad", "blocks", "linear_layers",
+    "ActivationRelaxation", "Backprop", "DirectFeedbackAlignment", "EnergyNet",
+    "EquilibriumPropagation", "FeedbackAlignment", "FeedbackLinearFunction", "ForwardForward",
+    "ForwardForwardNet", "ForwardGradient", "LinearTaps", "MGD", "PredictiveCoding", "Rule", "SPSA",
+    "SignSymmetry", "SymBa", "accumulate_grad", "blocks", "linear_layers",
 ]
