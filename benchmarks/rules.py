@@ -67,6 +67,8 @@ RULES: dict[str, Entry] = {
     "ActivationRelaxation": Entry(lambda s: R.ActivationRelaxation(steps=10)),
     "ForwardForward": Entry(lambda s: R.ForwardForward(seed=s), model=_ff_net, lr=3e-3),
     "SymBa": Entry(lambda s: R.SymBa(seed=s), model=_ff_net, lr=3e-3),
+    "DifferenceTargetPropagation": Entry(lambda s: R.DifferenceTargetPropagation(seed=s),
+                                         model=lambda sizes: R.DTPNet(sizes)),
     "MGD": Entry(lambda s: R.MGD(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
 }
 

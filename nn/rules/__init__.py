@@ -26,9 +26,11 @@ from .forward_forward import ForwardForward, ForwardForwardNet, SymBa
 from .forward_gradient import ForwardGradient
 from .perturbation import MGD, SPSA
 from .predictive_coding import ActivationRelaxation, PredictiveCoding, blocks
+from .target_prop import DifferenceTargetPropagation, DTPNet
 
 __all__ = [
-    "ActivationRelaxation", "Backprop", "DirectFeedbackAlignment", "EnergyNet",
+    "ActivationRelaxation", "Backprop", "DTPNet", "DifferenceTargetPropagation",
+    "DirectFeedbackAlignment", "EnergyNet",
     "EquilibriumPropagation", "FeedbackAlignment", "FeedbackLinearFunction", "ForwardForward",
     "ForwardForwardNet", "ForwardGradient", "LinearTaps", "MGD", "PredictiveCoding", "Rule", "SPSA",
     "SignSymmetry", "SymBa", "accumulate_grad", "blocks", "linear_layers",
