@@ -69,6 +69,9 @@ RULES: dict[str, Entry] = {
     "SymBa": Entry(lambda s: R.SymBa(seed=s), model=_ff_net, lr=3e-3),
     "DifferenceTargetPropagation": Entry(lambda s: R.DifferenceTargetPropagation(seed=s),
                                          model=lambda sizes: R.DTPNet(sizes)),
+    "SyntheticGradients": Entry(lambda s: R.SyntheticGradients(),
+                                model=lambda sizes: R.DNINet(sizes, classes=sizes[-1])),
+    "DelayedGradients": Entry(lambda s: R.DelayedGradients()),
     "MGD": Entry(lambda s: R.MGD(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
 }
 

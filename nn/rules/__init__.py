@@ -20,6 +20,7 @@ True
 """
 
 from .base import Backprop, LinearTaps, Rule, accumulate_grad, linear_layers
+from .decoupled import DelayedGradients, DNINet, SyntheticGradients
 from .equilibrium import EnergyNet, EquilibriumPropagation
 from .feedback import DirectFeedbackAlignment, FeedbackAlignment, FeedbackLinearFunction, SignSymmetry
 from .forward_forward import ForwardForward, ForwardForwardNet, SymBa
@@ -29,9 +30,10 @@ from .predictive_coding import ActivationRelaxation, PredictiveCoding, blocks
 from .target_prop import DifferenceTargetPropagation, DTPNet
 
 __all__ = [
-    "ActivationRelaxation", "Backprop", "DTPNet", "DifferenceTargetPropagation",
+    "ActivationRelaxation", "Backprop", "DNINet", "DTPNet", "DelayedGradients",
+    "DifferenceTargetPropagation",
     "DirectFeedbackAlignment", "EnergyNet",
     "EquilibriumPropagation", "FeedbackAlignment", "FeedbackLinearFunction", "ForwardForward",
     "ForwardForwardNet", "ForwardGradient", "LinearTaps", "MGD", "PredictiveCoding", "Rule", "SPSA",
-    "SignSymmetry", "SymBa", "accumulate_grad", "blocks", "linear_layers",
+    "SignSymmetry", "SymBa", "SyntheticGradients", "accumulate_grad", "blocks", "linear_layers",
 ]
