@@ -72,6 +72,7 @@ RULES: dict[str, Entry] = {
     "SyntheticGradients": Entry(lambda s: R.SyntheticGradients(),
                                 model=lambda sizes: R.DNINet(sizes, classes=sizes[-1])),
     "DelayedGradients": Entry(lambda s: R.DelayedGradients()),
+    "MeProp": Entry(lambda s: R.MeProp(k=16)),
     "MGD": Entry(lambda s: R.MGD(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
 }
 

@@ -27,13 +27,16 @@ from .forward_forward import ForwardForward, ForwardForwardNet, SymBa
 from .forward_gradient import ForwardGradient
 from .perturbation import MGD, SPSA
 from .predictive_coding import ActivationRelaxation, PredictiveCoding, blocks
+from .sparse import MeProp, TopKGradient
+from .straight_through import SignActivation, SignFunction, SignSTE, sign_ste
 from .target_prop import DifferenceTargetPropagation, DTPNet
 
 __all__ = [
     "ActivationRelaxation", "Backprop", "DNINet", "DTPNet", "DelayedGradients",
-    "DifferenceTargetPropagation",
-    "DirectFeedbackAlignment", "EnergyNet",
+    "DifferenceTargetPropagation", "DirectFeedbackAlignment", "EnergyNet",
     "EquilibriumPropagation", "FeedbackAlignment", "FeedbackLinearFunction", "ForwardForward",
-    "ForwardForwardNet", "ForwardGradient", "LinearTaps", "MGD", "PredictiveCoding", "Rule", "SPSA",
-    "SignSymmetry", "SymBa", "SyntheticGradients", "accumulate_grad", "blocks", "linear_layers",
+    "ForwardForwardNet", "ForwardGradient", "LinearTaps", "MGD", "MeProp", "PredictiveCoding",
+    "Rule", "SPSA", "SignActivation", "SignFunction", "SignSTE", "SignSymmetry", "SymBa",
+    "SyntheticGradients", "TopKGradient", "accumulate_grad", "blocks", "linear_layers",
+    "sign_ste",
 ]
