@@ -45,7 +45,7 @@ class Entry:
 
     rule: Callable[[int], R.Rule]
     model: Callable[[tuple], nn.Module] = lambda sizes: nn.MLP(sizes, activation="tanh")
-    lr: float = 1e-3
+    lr: float = 2e-3
     batch: int = 32
     epochs: dict = field(default_factory=lambda: {"quick": 30, "full": 60})
 
@@ -60,10 +60,10 @@ RULES: dict[str, Entry] = {
     "DirectFeedbackAlignment": Entry(lambda s: R.DirectFeedbackAlignment(seed=s)),
     "SignSymmetry": Entry(lambda s: R.SignSymmetry()),
     "SPSA": Entry(lambda s: R.SPSA(perturbations=4, epsilon=1e-2, seed=s), lr=3e-3),
-    "ForwardGradient": Entry(lambda s: R.ForwardGradient(directions=2, seed=s), lr=2e-3),
-    "EquilibriumPropagation": Entry(lambda s: R.EquilibriumPropagation(beta=0.5),
-                                    model=lambda sizes: R.EnergyNet(sizes, steps=20), lr=2e-3),
-    "PredictiveCoding": Entry(lambda s: R.PredictiveCoding(steps=20)),
+    "ForwardGradient": Entry(lambda s: R.ForwardGradient(directions=2, seed=s)),
+    "EquilibriumPropagation": Entry(lambda s: R.EquilibriumPropagation(beta=0.5, nudged_steps=6),
+                                    model=lambda sizes: R.EnergyNet(sizes, steps=15)),
+    "PredictiveCoding": Entry(lambda s: R.PredictiveCoding(steps=10)),
     "ActivationRelaxation": Entry(lambda s: R.ActivationRelaxation(steps=10)),
     "ForwardForward": Entry(lambda s: R.ForwardForward(seed=s), model=_ff_net, lr=3e-3),
     "SymBa": Entry(lambda s: R.SymBa(seed=s), model=_ff_net, lr=3e-3),
@@ -156,6 +156,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--rules", default="", help="comma-separated rule class names (default: all)")
     p.add_argument("--seeds", type=int, default=None, help="seeds on digits (default 2 / 5)")
     p.add_argument("--epochs", type=int, default=None, help="override every rule's epochs")
+    p.add_argument("--limit", type=int, default=None,
+                   help="train on the first N training examples only (smoke tests)")
     args = p.parse_args(argv)
     mode = "quick" if args.quick else "full"
     n_seeds = args.seeds or (2 if args.quick else 5)
@@ -164,6 +166,8 @@ def main(argv: list[str] | None = None) -> dict:
     if unknown:
         p.error(f"unknown rule(s) {unknown}; choose from {list(RULES)}")
     digits, moons = load("digits"), load("moons")
+    if args.limit:
+        digits, moons = ((d[0][:args.limit], d[1], d[2][:args.limit], d[3]) for d in (digits, moons))
     print(f"# rules benchmark ({mode}): digits {DIGITS} x {n_seeds} seeds, moons {MOONS} x 1 seed,"
           " Adam, tanh; accuracy on the held-out 25 %")
     header = (f"{'rule':26s} {'digits acc':>15s} {'s/run':>7s} {'moons acc':>10s} "

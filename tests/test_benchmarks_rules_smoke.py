@@ -1,0 +1,24 @@
+"""Smoke test of ``benchmarks.rules``: every rule trains one epoch on one seed, untimed; the last
+line printed is the JSON summary. Accuracy and speed are measured by ``python3 -m
+benchmarks.rules``, not here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def test_rules_benchmark_runs_every_rule_once(capsys):
+    from benchmarks import rules
+
+    result = rules.main(["--quick", "--epochs", "1", "--seeds", "1", "--limit", "96"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert json.loads(lines[-1]) == result
+    assert set(result["rules"]) == set(rules.RULES)
+    for name, entry in result["rules"].items():
+        assert 0.0 <= entry["accuracy"] <= 1.0 and entry["seconds"] >= 0, name
