@@ -29,7 +29,17 @@ __all__ = ["DirectFeedbackAlignment", "FeedbackAlignment", "SignSymmetry"]
 class FeedbackLinearFunction(ag.Function):
     """``y = x Wᵀ`` whose backward sends ``dy B`` (not ``dy W``) to ``x``; ``dW = dyᵀ x`` as usual.
     ``feedback`` (the array ``B``, ``W``'s shape) is a keyword, so the engine treats it as a
-    constant."""
+    constant.
+
+    >>> import numpy as np
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> x = ag.Tensor(np.ones((1, 2)), requires_grad=True)
+    >>> W, B = ag.Tensor(np.eye(2), requires_grad=True), np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> nn.rules.FeedbackLinearFunction.apply(x, W, feedback=B).backward(np.array([[1.0, 0.0]]))
+    >>> x.grad  # dy B = [1, 0] B, where backprop would give dy W = [1, 0]
+    Tensor([[0., 1.]])
+    """
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, weight: np.ndarray, feedback: np.ndarray) -> np.ndarray:

@@ -18,7 +18,16 @@ __all__ = ["MeProp", "TopKGradient"]
 
 class TopKGradient(ag.Function):
     """Identity forward; backward keeps, in every row (example), the ``k`` entries of the incoming
-    gradient with the largest magnitude and zeroes the rest."""
+    gradient with the largest magnitude and zeroes the rest.
+
+    >>> import numpy as np
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> a = ag.Tensor(np.zeros((1, 3)), requires_grad=True)
+    >>> nn.rules.TopKGradient.apply(a, k=1).backward(np.array([[0.5, -2.0, 1.0]]))
+    >>> a.grad
+    Tensor([[ 0., -2.,  0.]])
+    """
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, k: int) -> np.ndarray:

@@ -19,7 +19,15 @@ class SignSTE(ag.Function):
     "Estimating or propagating gradients through stochastic neurons for conditional
     computation", arXiv:1308.3432, in the clipped form of Hubara et al. 2016, "Binarized
     neural networks", NeurIPS). The true derivative of ``sign`` is 0 almost everywhere, which
-    would stop all learning below it."""
+    would stop all learning below it.
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> x = ag.Tensor([0.5, 3.0], requires_grad=True)
+    >>> nn.rules.SignSTE.apply(x).sum().backward()
+    >>> x.grad
+    Tensor([1., 0.])
+    """
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -33,7 +41,15 @@ class SignSTE(ag.Function):
 
 
 class SignFunction(ag.Function):
-    """``sign(x)`` with its true derivative: 0 (almost everywhere)."""
+    """``sign(x)`` with its true derivative: 0 (almost everywhere).
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> x = ag.Tensor([0.5, -3.0], requires_grad=True)
+    >>> nn.rules.SignFunction.apply(x).sum().backward()
+    >>> x.grad
+    Tensor([0., 0.])
+    """
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
