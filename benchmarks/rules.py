@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> dict:
         digits, moons = ((d[0][:args.limit], d[1], d[2][:args.limit], d[3]) for d in (digits, moons))
     print(f"# rules benchmark ({mode}): digits {DIGITS} x {n_seeds} seeds, moons {MOONS} x 1 seed,"
           " Adam, tanh; accuracy on the held-out 25 %")
-    header = (f"{'rule':26s} {'digits acc':>15s} {'s/run':>7s} {'moons acc':>10s} "
+    header = (f"{'rule':28s} {'digits acc':>15s} {'s/run':>7s} {'moons acc':>10s} "
               f"{'epochs':>6s}  cos(update, backprop) per layer")
     print(header)
     print("-" * len(header))
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> dict:
         moon = run(name, entry, moons, MOONS, 0, max(1, epochs // 2))
         accs = np.array([r["accuracy"] for r in runs])
         secs = float(np.mean([r["seconds"] for r in runs]))
-        print(f"{name:26s} {accs.mean():7.1%} ± {accs.std():4.1%} {secs:7.1f} "
+        print(f"{name:28s} {accs.mean():7.1%} ± {accs.std():4.1%} {secs:7.1f} "
               f"{moon['accuracy']:10.1%} {epochs:6d}  {_fmt_align(runs[0]['alignment'])}",
               flush=True)
         summary[name] = {"accuracy": round(float(accs.mean()), 4), "seconds": round(secs, 2)}
