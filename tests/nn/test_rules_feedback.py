@@ -132,3 +132,19 @@ def test_rules_refuse_models_they_cannot_train():
                                          np.array([0, 1]))
     with pytest.raises(TypeError, match="abstract"):
         R.Rule()
+
+
+def test_fit_with_the_backprop_rule_matches_plain_fit():
+    X = np.random.default_rng(0).normal(size=(48, 2))
+    Y = (X[:, 0] > 0).astype(np.int64)
+    runs = []
+    for rule in (None, R.Backprop()):
+        ag.manual_seed(0)
+        m = nn.MLP([2, 8, 2], activation="tanh", dtype=np.float64)
+        hist = nn.fit(m, nn.CrossEntropyLoss(), nn.optim.SGD(m.parameters(), lr=0.1),
+                      nn.data.DataLoader(X, Y, batch_size=16, shuffle=True, seed=0), epochs=3,
+                      metrics=["accuracy"], progress=False, rule=rule)
+        runs.append((hist, m[0].weight.data.copy()))
+    np.testing.assert_allclose(runs[0][0]["loss"], runs[1][0]["loss"], rtol=1e-12)
+    np.testing.assert_allclose(runs[0][0]["accuracy"], runs[1][0]["accuracy"])
+    np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-12)
