@@ -163,21 +163,44 @@ class LinearTaps:
 
 def check_output_is_last_linear(out: Any, taps: LinearTaps, rule: str) -> None:
     """Rules that send the output error straight to hidden layers need ``model(x)`` to be the
-    last ``nn.Linear``'s output (no activation or other op after it)."""
+    last ``nn.Linear``'s output (no activation or other op after it); raise ``TypeError`` if not.
+
+    >>> import numpy as np
+    >>> import nn
+    >>> model = nn.MLP([2, 3])
+    >>> with nn.rules.LinearTaps(model) as taps:
+    ...     out = model(np.ones((1, 2), np.float32))
+    >>> nn.rules.base.check_output_is_last_linear(out, taps, "demo")  # fine: no error
+    """
     if not taps.outputs or out is not taps.outputs[-1]:
         raise TypeError(f"{rule}: needs a feedforward model whose output is its last nn.Linear's "
                         "output (logits), such as nn.MLP([64, 64, 64, 10], activation='tanh')")
 
 
 def output_error(loss: ag.Tensor, out: ag.Tensor) -> ag.Tensor:
-    """``e = ∂L/∂out``: the error at the output, the one gradient every rule may use."""
+    """``e = ∂L/∂out``: the error at the output, the one gradient every rule may use (the
+    graph from ``out`` to ``loss`` is kept).
+
+    >>> import autograd_engine as ag
+    >>> import nn
+    >>> out = ag.Tensor([[1.0, 3.0]], requires_grad=True)
+    >>> nn.rules.base.output_error(nn.MSELoss()(out, ag.Tensor([[0.0, 0.0]])), out)
+    Tensor([[1., 3.]])
+    """
     (e,) = ag.grad(loss, out, retain_graph=True)
     return e
 
 
 def per_example_loss(loss_fn: Callable, out: Any, y: Any, rule: str) -> np.ndarray:
     """``loss_fn``'s per-example values (its ``reduction`` set to ``"none"`` for the call), as an
-    array of shape ``(batch,)``; scaled so that their mean is the batch loss."""
+    array of shape ``(batch,)``; scaled so that their mean is the batch loss.
+
+    >>> import numpy as np
+    >>> import nn
+    >>> nn.rules.base.per_example_loss(nn.MSELoss(), np.array([[1.0, 3.0], [0.0, 2.0]]),
+    ...                                np.zeros((2, 2)), "demo")
+    array([5., 2.])
+    """
     if getattr(loss_fn, "reduction", None) != "mean":
         raise TypeError(f"{rule}: needs per-example losses, so loss_fn must be an nn loss module "
                         "with reduction='mean' (e.g. nn.CrossEntropyLoss()); got "
