@@ -63,7 +63,8 @@ class ForwardForwardNet(Module):
         for layer in self.forward_layers:
             h = layer(z.detach() if local else z).relu()
             outs.append(h)
-            z = h / ((h * h).sum(axis=1, keepdims=True).sqrt() + 1e-6)  # keep direction only
+            # keep the direction only; the epsilon inside the root keeps it differentiable at 0
+            z = h / ((h * h).sum(axis=1, keepdims=True) + 1e-12).sqrt()
         return outs
 
     @staticmethod

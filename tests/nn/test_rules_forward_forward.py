@@ -29,7 +29,7 @@ def _goodness_numpy(net, x, labels):
     for layer in net.forward_layers:
         h = np.maximum(z @ layer.weight.data.T + layer.bias.data, 0)
         out.append((h ** 2).mean(axis=1))
-        z = h / (np.sqrt((h ** 2).sum(axis=1, keepdims=True)) + 1e-6)
+        z = h / np.sqrt((h ** 2).sum(axis=1, keepdims=True) + 1e-12)
     return out
 
 
@@ -89,3 +89,11 @@ def test_forward_forward_predicts_by_goodness_and_needs_its_network():
         R.SymBa().step(nn.MLP([4, 3]), nn.CrossEntropyLoss(), x, y)
     with pytest.raises(ValueError, match="negatives"):
         R.ForwardForward(negatives="worst")
+
+
+def test_a_silent_layer_keeps_the_goodness_differentiable():
+    # all-zero activity: the length normalisation must not turn the gradient into NaN
+    net, x, y = _setup()
+    net.forward_layers[0].bias.data[...] = -100.0
+    nn.CrossEntropyLoss()(net(x), y).backward()
+    assert np.isfinite(net.forward_layers[0].weight.grad.data).all()
