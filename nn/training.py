@@ -148,6 +148,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be non-negative, got {epochs}")
+    if rule is not None and not callable(getattr(rule, "step", None)):
+        raise TypeError(f"fit: rule must be a learning rule with step(model, loss_fn, x, y), such "
+                        f"as nn.rules.FeedbackAlignment(); got {type(rule).__name__}")
     fns = _metric_fns(metrics)
     history = History()
     history["loss"] = []

@@ -148,3 +148,12 @@ def test_fit_with_the_backprop_rule_matches_plain_fit():
     np.testing.assert_allclose(runs[0][0]["loss"], runs[1][0]["loss"], rtol=1e-12)
     np.testing.assert_allclose(runs[0][0]["accuracy"], runs[1][0]["accuracy"])
     np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-12)
+
+
+def test_fit_refuses_a_rule_without_step_and_changes_nothing():
+    model, x, y = _setup((2, 3, 2))
+    before = model[0].weight.data.copy()
+    with pytest.raises(TypeError, match="rule must be a learning rule"):
+        nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+               nn.data.DataLoader(x, y, batch_size=2), rule="fa", progress=False)
+    np.testing.assert_array_equal(model[0].weight.data, before)
