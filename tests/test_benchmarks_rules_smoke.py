@@ -22,3 +22,14 @@ def test_rules_benchmark_runs_every_rule_once(capsys):
     assert set(result["rules"]) == set(rules.RULES)
     for name, entry in result["rules"].items():
         assert 0.0 <= entry["accuracy"] <= 1.0 and entry["seconds"] >= 0, name
+
+
+def test_every_rule_of_nn_rules_is_in_the_benchmark():
+    import nn
+    from benchmarks import rules
+
+    exported = {name for name in nn.rules.__all__
+                if isinstance(getattr(nn.rules, name), type)
+                and issubclass(getattr(nn.rules, name), nn.rules.Rule)
+                and getattr(nn.rules, name) is not nn.rules.Rule}
+    assert exported == set(rules.RULES)
