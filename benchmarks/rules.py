@@ -2,7 +2,8 @@
 
 Digits (scikit-learn's 8×8 images, 64-64-64-10 tanh) and two-moons (2-64-64-64-2 tanh): for each
 seed, every rule starts from the same initial forward weights (``ag.manual_seed(seed)`` before the
-model is built; rules that need extra modules add them after the forward layers), sees the same
+model is built; rules that need extra modules add them after the forward layers; forward-forward's
+network differs from the start, its first layer also reads the label), sees the same
 batches in the same order (``DataLoader(..., seed=seed)``) for the same number of epochs, with
 Adam. Only the learning rate and the rule's own settings differ, chosen per rule (see ``RULES``).
 

@@ -33,3 +33,22 @@ def test_every_rule_of_nn_rules_is_in_the_benchmark():
                 and issubclass(getattr(nn.rules, name), nn.rules.Rule)
                 and getattr(nn.rules, name) is not nn.rules.Rule}
     assert exported == set(rules.RULES)
+
+
+def test_rules_start_from_the_same_forward_weights():
+    import numpy as np
+
+    import autograd_engine as ag
+    import nn
+    from benchmarks import rules
+
+    ag.manual_seed(5)
+    reference = [m.weight.data for m in nn.MLP(rules.DIGITS, activation="tanh")
+                 if isinstance(m, nn.Linear)]
+    for name, entry in rules.RULES.items():
+        ag.manual_seed(5)
+        if name in ("ForwardForward", "SymBa"):
+            continue  # its first layer also reads the label: a different network from the start
+        weights = [w.data for w in rules.forward_weights(entry.model(rules.DIGITS))]
+        assert len(weights) == len(reference) and all(
+            np.array_equal(a, b) for a, b in zip(weights, reference)), name
