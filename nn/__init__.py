@@ -14,7 +14,7 @@
 ((16, 4), dtype('float32'))
 """
 
-from . import data, functional, init, optim, utils
+from . import data, functional, init, optim, rules, utils
 from .checkpoint import checkpoint_sequential
 from .layers import (
     GELU,
@@ -60,6 +60,6 @@ __all__ = [
     "HuberLoss", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
     "MaxPool2d", "Module", "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle",
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh", "accuracy", "data", "fit",
-    "functional", "init", "load", "optim", "save", "utils",
+    "functional", "init", "load", "optim", "rules", "save", "utils",
     "checkpoint_sequential",
 ]

@@ -174,8 +174,8 @@ def _evaluate(model: Module, loss_fn: Callable, loader: Iterable, fns: dict) -> 
 
 def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: Iterable,
         epochs: int = 1, val_loader: Iterable | None = None, metrics: Any = None,
-        scheduler: Any = None, clip_grad_norm: float | None = None, progress: bool = True
-        ) -> History:
+        scheduler: Any = None, clip_grad_norm: float | None = None, progress: bool = True,
+        rule: Any = None) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader`` (batches ``(x, y)``).
 
     Each batch: ``zero_grad``, ``loss_fn(model(x), y).backward()``, optional gradient clipping,
@@ -183,6 +183,11 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
     (``"accuracy"``) or callables ``f(output, target) -> float``, or a dict name -> callable;
     they are averaged over each epoch's training batches and, if ``val_loader`` is given,
     evaluated on it in eval mode without gradients (as ``val_<name>``, with ``val_loss``).
+
+    ``rule`` (an :mod:`nn.rules` learning rule; default ``None``, plain backprop like
+    ``nn.rules.Backprop()``) replaces ``loss.backward()``: after ``zero_grad``,
+    ``rule.step(model, loss_fn, x, y)`` fills the gradients and returns the loss; training
+    metrics then come from a separate forward pass without gradients.
 
     Shows tqdm progress bars on a terminal (``tqdm.auto``: widgets in notebooks), advancing per
     batch with the running loss; when stderr is a file or a pipe it prints one line per epoch
@@ -212,11 +217,14 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
     """
     _check_fit_arguments(model, loss_fn, optimizer, train_loader, epochs, val_loader, scheduler,
                          clip_grad_norm)
+    if rule is not None and not callable(getattr(rule, "step", None)):
+        raise TypeError(f"fit: rule must be a learning rule with step(model, loss_fn, x, y), such "
+                        f"as nn.rules.FeedbackAlignment(); got {type(rule).__name__}")
     fns = _metric_fns(metrics)
     snapshot = _Snapshot(model, optimizer, scheduler)
     try:
         return _fit(model, loss_fn, optimizer, train_loader, epochs, val_loader, fns, scheduler,
-                    clip_grad_norm, progress)
+                    clip_grad_norm, progress, rule)
     except Exception as exc:
         try:
             snapshot.restore()
@@ -278,7 +286,7 @@ class _Snapshot:
 
 def _fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: Iterable,
          epochs: int, val_loader: Iterable | None, fns: dict, scheduler: Any,
-         clip_grad_norm: float | None, progress: bool) -> History:
+         clip_grad_norm: float | None, progress: bool, rule: Any) -> History:
     history = History()
     history["loss"] = []
     for name in fns:
@@ -299,8 +307,15 @@ def _fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: I
             try:
                 for b, batch in enumerate(train_loader):
                     x, y = _split(batch)
-                    out = model(x)
-                    loss = loss_fn(out, y)
+                    if rule is None:
+                        out = model(x)
+                        loss = loss_fn(out, y)
+                    else:  # the rule fills .grad itself (nn.rules)
+                        if fns:
+                            with ag.no_grad():
+                                out = model(x)
+                        optimizer.zero_grad()
+                        loss = rule.step(model, loss_fn, x, y)
                     value = float(loss.item())
                     if not math.isfinite(value):
                         history.stopped_early = (
@@ -309,8 +324,9 @@ def _fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: I
                             "(clip_grad_norm=...), or check the data for NaN/inf")
                         warnings.warn("fit: " + history.stopped_early, RuntimeWarning, stacklevel=3)
                         return history
-                    optimizer.zero_grad()
-                    loss.backward()
+                    if rule is None:
+                        optimizer.zero_grad()
+                        loss.backward()
                     if clip_grad_norm is not None:
                         from .utils import clip_grad_norm_
 

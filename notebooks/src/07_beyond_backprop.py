@@ -77,35 +77,17 @@ class FALinear(nn.Linear):
 # one with the straight-through gradient `grad · 1[|x| ≤ 1]`. The forward passes are identical.
 
 # %%
-class SignSTE(ag.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.where(x >= 0, 1.0, -1.0).astype(x.dtype)
+import inspect
 
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * (x.abs() <= 1).astype(grad.dtype)  # pretend sign was clip(x, -1, 1)
+print(inspect.getsource(nn.rules.SignSTE.forward))
+print(inspect.getsource(nn.rules.SignSTE.backward))
 
-
-class SignTrueGradient(ag.Function):
-    @staticmethod
-    def forward(ctx, x):
-        return np.where(x >= 0, 1.0, -1.0).astype(x.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad * 0.0  # the exact derivative of a step function (almost everywhere)
-
-
-class Activation(nn.Module):
-    def __init__(self, function):
-        super().__init__()
-        self.function = function
-
-    def forward(self, x):
-        return self.function.apply(x)
+# %% [markdown]
+# This pair now lives in the library: `nn.rules.SignSTE` (straight-through) and
+# `nn.rules.SignFunction` (true gradient), wrapped as a layer by
+# `nn.rules.SignActivation(straight_through=True/False)`. Feedback alignment is
+# `nn.rules.FeedbackAlignment`, a learning rule that applies the `Function` above to every
+# `nn.Linear` of a model (notebook 8).
 
 # %% [markdown]
 # ## Five networks, one task
@@ -128,8 +110,9 @@ def make(kind):
     if kind == "feedback alignment":
         rng = np.random.default_rng(1)
         return nn.Sequential(FALinear(64, HIDDEN, rng), nn.Tanh(), FALinear(HIDDEN, 10, rng))
-    act = {"binary, STE": Activation(SignSTE),
-           "binary, true gradient": Activation(SignTrueGradient)}.get(kind, nn.Tanh())
+    act = {"binary, STE": nn.rules.SignActivation(straight_through=True),
+           "binary, true gradient": nn.rules.SignActivation(straight_through=False)}.get(
+        kind, nn.Tanh())
     model = nn.Sequential(nn.Linear(64, HIDDEN), act, nn.Linear(HIDDEN, 10))
     if kind == "readout only":
         model[0].weight.requires_grad_(False)
@@ -209,4 +192,8 @@ plt.show()
 # gradient reversal layers, stop-gradient, synthetic gradients or any learning rule you can write
 # as "what do I send to my inputs".
 #
-# Back to the [first notebook](01_scalar_autodiff.ipynb), or see the [README](../README.md).
+# The library's learning rules (`nn.rules`) take this further: the feedback family in
+# [notebook 8](08_feedback_alignment.ipynb), energy-based and local rules in
+# [notebook 9](09_energy_and_local_rules.ipynb), backprop-free and decoupled training in
+# [notebook 10](10_backprop_free_and_decoupled.ipynb). Back to the
+# [first notebook](01_scalar_autodiff.ipynb), or see the [README](../README.md).
