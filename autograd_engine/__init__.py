@@ -92,6 +92,7 @@ from .ops import (
     where,
 )
 from .tensor import DEFAULT_DTYPE, Tensor
+from .compiler import TracingError, compile, replayed  # noqa: E402, A004 - ag.compile
 
 __version__ = "0.1.0"
 
@@ -108,4 +109,5 @@ __all__ = [
     "zeros", "zeros_like",
     "avg_pool2d", "concatenate", "conv2d", "cumsum", "dot", "dropout", "einsum", "flip",
     "max_pool2d", "one_hot", "pad", "split", "stack",
+    "compile", "replayed", "TracingError",
 ]

@@ -433,6 +433,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @ag.replayed  # inside ag.compile: called again at every replay, not traced into
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the parameters' gradients: to None (default), or to zeros in place.
 

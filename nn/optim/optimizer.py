@@ -91,6 +91,7 @@ class Optimizer:
             raise ValueError("a parameter group contains the same parameter more than once")
         self.param_groups.append(group)
 
+    @ag.replayed  # inside ag.compile: called again at every replay, not traced into
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: to None (default) or to zeros in place.
 
@@ -110,6 +111,7 @@ class Optimizer:
                 else:
                     p.grad.data[...] = 0
 
+    @ag.replayed  # inside ag.compile: the array update runs again on the compiled gradients
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; ``closure`` (optional)
         re-evaluates the model and returns the loss, which ``step`` returns."""

@@ -1,0 +1,785 @@
+"""``ag.compile``: trace a function once, then replay it as generated straight-line NumPy code.
+
+The first call with a given signature (the shapes, dtypes and ``requires_grad`` flags of the Tensor
+arguments, the values of the other arguments, and the Tensors the function reaches by itself,
+such as ``nn`` parameters) runs the function eagerly while a tracer watches:
+
+* every op's ``forward`` (each :class:`Function` subclass's, wrapped for the duration of the
+  trace) is recorded with its arguments: which are inputs, which are earlier results, which are
+  constants, and with the user's source line that called it;
+* ``Tensor.backward()`` is recorded together with the order in which the engine ran the nodes'
+  gradient rules and what each rule returned (shapes, dtypes), so that the generated backward sums
+  gradients in exactly the engine's order and fits them (broadcast axes summed, dtypes cast) with
+  steps decided now, at trace time;
+* calls marked with :func:`replayed` (``nn.optim`` optimizers' ``step`` and ``zero_grad``) are
+  recorded as calls to make again.
+
+Then :mod:`autograd_engine.codegen` writes one Python function for the forward and one for the
+backward (see ``fn.source()``): NumPy calls on arrays, no Tensors or graph nodes. The common ops'
+forward and gradient rules are written out inline (the same NumPy expressions the ops evaluate, so
+float64 results are bit-for-bit those of eager mode); any other op is *called through*: its own
+``forward`` and array-mode ``backward`` run on the arrays with a small context object. Later
+calls with the same signature run the generated code.
+
+Values must not steer Python code while tracing (JAX's rule): ``bool()``, ``float()``,
+``int()``, ``.item()``, ``.tolist()``, ``.data``, ``.numpy()`` or ``np.asarray`` of a tensor
+*computed inside* the function raise :class:`TracingError`, because the branch taken or the
+number read would be frozen into the compiled code. Reading the value of an *argument* or of a
+captured tensor is allowed and guarded instead: the compiled code is reused only while that tensor
+holds the same values (otherwise the function is traced again). In-place changes of tensors,
+random numbers (other than ``dropout``'s mask, which is drawn again at every call) and
+``create_graph`` are refused with an explanation.
+"""
+
+from __future__ import annotations
+
+import functools
+import linecache
+import os
+import sys
+import threading
+from collections import OrderedDict, namedtuple
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import factories
+from .function import Function
+from .grad_mode import STATE
+from .ops import nn_ops
+from .tensor import Tensor
+
+__all__ = ["compile", "replayed", "TracingError", "CompiledFunction"]
+
+CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "maxsize", "currsize"])
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_LOCAL = threading.local()  # .tracer: the active tracer of this thread, if any
+_TRACE_LOCK = threading.RLock()  # one trace at a time: tracing patches classes process-wide
+
+
+class TracingError(RuntimeError):
+    """Raised while tracing when the function does something compiled code cannot replay."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def compile(fn: Callable | None = None, *, maxsize: int = 8) -> Any:  # noqa: A001 - ag.compile
+    """Compile ``fn``: trace it on the first call per signature, then run generated NumPy code.
+
+    Usable as ``ag.compile(fn)`` or as a decorator (``@ag.compile`` or
+    ``@ag.compile(maxsize=4)``). The result is called like ``fn`` and returns what ``fn``
+    returns (Tensors without history: a ``backward()`` inside ``fn`` has already run).
+    ``fn.source()`` shows the generated code, ``fn.cache_info()`` the cache's hits and misses.
+    Up to ``maxsize`` signatures are kept (least recently used first out).
+
+    >>> import autograd_engine as ag
+    >>> w = ag.Tensor([1.0, -2.0], requires_grad=True, name="w")
+    >>> @ag.compile
+    ... def step(x):
+    ...     loss = (x * w).tanh().sum()
+    ...     loss.backward()
+    ...     return loss
+    >>> round(step(ag.Tensor([0.5, 0.5])).item(), 6)     # traced: runs eagerly
+    -0.01048
+    >>> w.grad = None
+    >>> round(step(ag.Tensor([0.5, 0.5])).item(), 6)     # replayed: generated code
+    -0.01048
+    >>> w.grad
+    Tensor([ 0.39322386, -0.03532541])
+    >>> step.cache_info()
+    CacheInfo(hits=1, misses=1, maxsize=8, currsize=1)
+    """
+    if fn is None:
+        return functools.partial(compile, maxsize=maxsize)
+    if not callable(fn):
+        raise TypeError(f"compile: expected a function, got {type(fn).__name__}; use "
+                        "ag.compile(fn) or @ag.compile")
+    if not isinstance(maxsize, int) or maxsize < 1:
+        raise ValueError(f"compile: maxsize must be a positive int, got {maxsize!r}")
+    return CompiledFunction(fn, maxsize)
+
+
+def replayed(fn: Callable) -> Callable:
+    """Mark a function (or method) that works on arrays outside the engine's ops as a step that
+    compiled code calls again at every replay, instead of tracing into it.
+
+    ``nn.optim``'s ``step`` and ``zero_grad`` are marked so: a compiled training step then runs the
+    optimizer's own array update on the gradients the generated backward wrote. Outside a trace it
+    costs one attribute lookup.
+
+    >>> import autograd_engine as ag
+    >>> calls = []
+    >>> log = ag.replayed(calls.append)
+    >>> f = ag.compile(lambda x: (log("step"), (x * 2).sum())[1])
+    >>> _ = f(ag.Tensor([1.0])); _ = f(ag.Tensor([2.0]))
+    >>> calls
+    ['step', 'step']
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        tracer = getattr(_LOCAL, "tracer", None)
+        if tracer is None or tracer.suspended:
+            return fn(*args, **kwargs)
+        tracer.record_call(fn, args, kwargs)
+        tracer.suspended += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            tracer.suspended -= 1
+
+    wrapper.__replayed__ = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+class CompiledFunction:
+    """What :func:`compile` returns: calls ``fn`` through a cache of traced, generated programs."""
+
+    def __init__(self, fn: Callable, maxsize: int) -> None:
+        self.fn = fn
+        self.maxsize = maxsize
+        self._cache: OrderedDict = OrderedDict()
+        self._hits = self._misses = 0
+        self._last = None
+        functools.update_wrapper(self, fn)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:  # decorating a method
+        return self if obj is None else functools.partial(self.__call__, obj)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        tensors: list[Tensor] = []
+        try:
+            key = (_signature(args, tensors), _signature(kwargs, tensors), STATE.flags.enabled)
+        except _Unhashable as exc:
+            raise TypeError(
+                f"compile: argument {exc.args[0]} cannot be part of a compiled signature; pass "
+                "Tensors (wrap arrays in ag.Tensor), numbers, strings, None, tuples, lists or "
+                "dicts of them, or objects such as modules (compared by identity)"
+            ) from None
+        program = self._cache.get(key)
+        if program is not None and program.guards_hold():
+            self._hits += 1
+            self._cache.move_to_end(key)
+            self._last = program
+            return program.run(tensors)
+        self._misses += 1
+        from .codegen import generate
+
+        with _TRACE_LOCK:
+            tracer = _Tracer(tensors)
+            tracer.call_args = args
+            result = tracer.trace(self.fn, args, kwargs)
+        program = generate(tracer, self.fn)
+        self._cache[key] = program
+        self._cache.move_to_end(key)
+        if len(self._cache) > self.maxsize:
+            self._cache.popitem(last=False)
+        self._last = program
+        return result
+
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses (traces), ``maxsize`` and the number of cached signatures."""
+        return CacheInfo(self._hits, self._misses, self.maxsize, len(self._cache))
+
+    def cache_clear(self) -> None:
+        """Forget every traced signature (the next call traces again)."""
+        self._cache.clear()
+        self._hits = self._misses = 0
+        self._last = None
+
+    def source(self) -> str:
+        """The generated forward and backward of the most recently used signature, as Python
+        with comments naming each statement's op and the source line it came from."""
+        if self._last is None:
+            raise RuntimeError(
+                f"source: {getattr(self.fn, '__name__', 'the function')} has not been called yet, "
+                "so nothing was traced; call it once with example arguments first"
+            )
+        return self._last.source
+
+    def __repr__(self) -> str:
+        return f"<compiled {getattr(self.fn, '__qualname__', self.fn)!r}>"
+
+
+class _Unhashable(Exception):
+    pass
+
+
+def _signature(obj: Any, tensors: list) -> Any:
+    """A hashable description of an argument; Tensors are appended to ``tensors`` in order."""
+    if isinstance(obj, Tensor):
+        tensors.append(obj)
+        d = obj._data
+        return ("T", d.shape, d.dtype.str, obj._requires_grad, type(d) is np.ndarray)
+    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, np.generic)):
+        return (type(obj), obj)
+    if isinstance(obj, (tuple, list)):
+        return (type(obj), tuple(_signature(o, tensors) for o in obj))
+    if isinstance(obj, dict):
+        return (dict, tuple((k, _signature(v, tensors)) for k, v in obj.items()))
+    if isinstance(obj, np.ndarray):
+        raise _Unhashable(f"of type numpy.ndarray (shape {obj.shape})")
+    if isinstance(obj, (np.dtype, type)):
+        return (type(obj), obj)
+    return ("id", id(obj))  # modules, optimizers, functions: by identity (the program keeps them)
+
+
+# ---------------------------------------------------------------------------------------------
+# Trace records
+
+
+class Value:
+    """An array in the traced program: an input, a captured tensor, an op's result, a gradient,
+    a constant or the result of a replayed array call."""
+
+    __slots__ = ("kind", "name", "shape", "dtype", "pytype", "tensor", "index", "op", "out_nr",
+                 "const", "leaf")
+
+    def __init__(self, kind: str, array: Any, **fields: Any) -> None:
+        self.kind = kind
+        self.name = ""
+        self.shape = np.shape(array)
+        self.dtype = np.result_type(array) if not isinstance(array, (list, tuple)) else None
+        self.pytype = type(array)
+        self.tensor = self.index = self.op = self.out_nr = self.const = self.leaf = None
+        for k, v in fields.items():
+            setattr(self, k, v)
+
+    def __repr__(self) -> str:
+        return f"<Value {self.kind} {self.name or '?'} {self.shape}>"
+
+
+class OpRecord:
+    """One recorded call of an op's forward."""
+
+    def __init__(self, cls: type, fwd: Callable, ctx: Any, arrays: tuple, params: dict,
+                 outs: tuple, where: str) -> None:
+        self.cls, self.fwd, self.ctx, self.raw_args, self.raw_params = cls, fwd, ctx, arrays, params
+        self.raw_outs = outs
+        self.node = ctx if isinstance(ctx, Function) else None
+        self.where = where
+        self.args: list = []  # Value or ("const", object)
+        self.params: dict = {}
+        self.outs: list[Value] = []
+        self.folded = False
+
+
+class BackwardRecord:
+    """``Tensor.backward()`` inside the traced function: the root and the engine's schedule."""
+
+    def __init__(self, root: Tensor, where: str) -> None:
+        self.root = root
+        self.where = where
+        self.calls: list = []  # (node, result info per input) in the engine's order
+        self.leaves: list[Tensor] = []  # leaves that got a gradient, in order of arrival
+
+
+class CallRecord:
+    def __init__(self, fn: Callable, args: tuple, kwargs: dict, where: str) -> None:
+        self.fn, self.args, self.kwargs, self.where = fn, args, kwargs, where
+
+
+class SetGradRecord:
+    def __init__(self, tensor: Tensor, where: str) -> None:
+        self.tensor, self.where = tensor, where
+
+
+class ArrayCallRecord:
+    """A replayed array function (dropout's mask): its result is drawn again at every call."""
+
+    def __init__(self, fn: Callable, args: tuple, out: Any, where: str) -> None:
+        self.fn, self.args, self.where = fn, args, where
+        self.out = Value("call", out)
+        self.raw_out = out
+
+
+# ---------------------------------------------------------------------------------------------
+# The tracer
+
+
+_VALUE_READS = {
+    "__bool__": "bool() of", "__float__": "float() of", "__int__": "int() of",
+    "__index__": "using as an index", "item": ".item() of", "tolist": ".tolist() of",
+    "numpy": ".numpy() of", "__array__": "np.asarray() of",
+}
+_INPLACE = ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__", "__setitem__")
+
+
+class _Tracer:
+    def __init__(self, tensors: list[Tensor]) -> None:
+        self.inputs = tensors  # the Tensor arguments, in flattening order
+        self.values: dict[int, Value] = {}  # id(array) -> Value
+        self.keep: list = []  # arrays seen, kept alive so that ids stay unique
+        self.leaf_values: dict[int, Value] = {}  # id(Tensor) -> Value, inputs and captured
+        self.events: list = []
+        self.records: dict[int, OpRecord] = {}  # id(node) -> record
+        self.derived: set[int] = set()  # ids of arrays computed inside the function
+        self.value_guards: list = []  # (tensor, copy of its value)
+        self.captured_guards: list = []
+        self.depth = 0
+        self.suspended = 0
+        self.backward: BackwardRecord | None = None
+        self.thread = threading.get_ident()
+        self.result = None
+        for i, t in enumerate(tensors):
+            v = Value("input", t._data, tensor=t, index=i)
+            self.leaf_values[id(t)] = v
+            self._know(t._data, v)
+
+    # ----- bookkeeping -----
+    def _know(self, array: Any, value: Value) -> None:
+        self.values[id(array)] = value
+        self.keep.append(array)
+
+    def where(self) -> str:
+        """The user's source line (and the nn line, if an nn function made the call)."""
+        frame = sys._getframe(2)
+        inner = None
+        while frame is not None:
+            fname = frame.f_code.co_filename
+            if not fname.startswith(_HERE):
+                if os.sep + "nn" + os.sep in fname and inner is None:
+                    inner = frame
+                elif os.sep + "nn" + os.sep not in fname:
+                    break
+            frame = frame.f_back
+        parts = []
+        for f in (inner, frame):
+            if f is not None:
+                code = linecache.getline(f.f_code.co_filename, f.f_lineno).strip()
+                parts.append(f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}: {code}")
+        return " <- ".join(parts)
+
+    def captured(self, t: Tensor) -> Value:
+        """The Value of a tensor the function reached by itself (a parameter, a closure)."""
+        v = self.leaf_values.get(id(t))
+        if v is None:
+            v = Value("captured", t._data, tensor=t, index=len(self.captured_guards))
+            self.leaf_values[id(t)] = v
+            d = t._data
+            self.captured_guards.append(
+                (t, d.shape, d.dtype, t._requires_grad, type(d) is np.ndarray))
+        return v
+
+    # ----- hooks called by the patched classes -----
+    def record_forward(self, cls: type, fwd: Callable, ctx: Any, arrays: tuple, params: dict,
+                       out: Any) -> Any:
+        if type(out) is tuple:
+            out = tuple(o if isinstance(o, (np.ndarray, np.generic)) else np.asarray(
+                o._data if isinstance(o, Tensor) else o) for o in out)
+            outs = out
+        else:
+            if not isinstance(out, (np.ndarray, np.generic)):
+                out = np.asarray(out._data if isinstance(out, Tensor) else out)
+            outs = (out,)
+        if any(o is a for o in outs for a in arrays):
+            # an op that returned its input as it is (relu of a positive 0-d value): give the
+            # result its own object, so that the two values are told apart by identity
+            outs = tuple(_own(o) if any(o is a for a in arrays) else o for o in outs)
+            out = outs if type(out) is tuple else outs[0]
+        rec = OpRecord(cls, fwd, ctx, arrays, params, outs, self.where())
+        self.keep.append(arrays)
+        self.keep.append(params)
+        for k, o in enumerate(outs):
+            v = Value("op", o, op=rec, out_nr=k)
+            rec.outs.append(v)
+            self._know(o, v)
+            self.derived.add(id(o))
+        if rec.node is not None:
+            self.records[id(rec.node)] = rec
+            self.keep.append(rec.node)
+        self.events.append(rec)
+        return out
+
+    def record_backward_rule(self, node: Any, result: Any) -> None:
+        if type(result) is not tuple:
+            result = tuple(result) if isinstance(result, list) else (result,)
+        info = []
+        for r in result:
+            if r is None:
+                info.append(None)
+            else:
+                rr = r._data if isinstance(r, Tensor) else r
+                info.append((type(rr), np.shape(rr), getattr(rr, "dtype", None)))
+        self.backward.calls.append((node, tuple(info), type(result) is tuple))
+
+    def record_call(self, fn: Callable, args: tuple, kwargs: dict) -> None:
+        self.events.append(CallRecord(fn, args, kwargs, self.where()))
+
+    def value_read(self, t: Tensor, what: str) -> None:
+        d = t._data
+        if id(d) in self.derived:
+            raise TracingError(
+                f"compile: {what} a tensor computed inside the compiled function (shape "
+                f"{t.shape}) while tracing: its value differs from call to call, and Python code "
+                "that reads it (an if, a loop bound, a number kept aside, a NumPy computation) "
+                "would be frozen into the compiled code as it ran this once. Keep the "
+                "computation in tensor ops (ag.where(cond, a, b) for a choice), do that part "
+                "outside the compiled function and pass the result in as an argument, or don't "
+                "compile this function (JAX refuses this for the same reason)"
+            )
+        if not any(g[0] is t for g in self.value_guards):
+            self.value_guards.append((t, np.array(d, copy=True)))
+
+    def refuse_inplace(self, t: Tensor, op: str) -> None:
+        raise TracingError(
+            f"compile: in-place {op} on a tensor of shape {t.shape} inside the compiled function; "
+            "compiled code replays the recorded ops and cannot see in-place changes made "
+            "outside them. Use an out-of-place op (x = x + 1), or update parameters through an "
+            "nn.optim optimizer, whose step() is replayed"
+        )
+
+    # ----- running the function -----
+    def trace(self, fn: Callable, args: tuple, kwargs: dict) -> Any:
+        _LOCAL.tracer = self
+        patches = _install_patches()
+        try:
+            result = fn(*args, **kwargs)
+            # A leaf's gradient after backward is a value of the program (e.g. a manual update)
+            if self.backward is not None:
+                for t in self.backward.leaves:
+                    g = t._grad
+                    if g is not None:
+                        v = Value("grad", g._data, leaf=self.leaf_of(t))
+                        self._know(g._data, v)
+                        self.derived.add(id(g._data))
+            self.result = result
+            self._resolve()
+            return result
+        finally:
+            _remove_patches(patches)
+            _LOCAL.tracer = None
+
+    def leaf_of(self, t: Tensor) -> Value:
+        return self.leaf_values.get(id(t)) or self.captured(t)
+
+    def _arg_value(self, a: Any, tensor: Any = None) -> Any:
+        v = self.values.get(id(a))
+        if v is not None:
+            return v
+        if isinstance(tensor, Tensor):
+            v = self.values.get(id(tensor._data))
+            if v is not None:
+                return v
+            return self.captured(tensor)
+        if isinstance(a, np.ndarray) and a.dtype == object:
+            raise TracingError("compile: an object array reached an op; pass numeric arrays")
+        return ("const", a)
+
+    def _param_value(self, p: Any) -> Any:
+        if isinstance(p, (np.ndarray, np.generic)) and id(p) in self.values:
+            return self.values[id(p)]
+        if isinstance(p, tuple) and any(id(x) in self.values for x in p
+                                         if isinstance(x, np.ndarray)):
+            return tuple(self._param_value(x) for x in p)
+        return ("const", p)
+
+    def _resolve(self) -> None:
+        """Map every recorded op's arguments to Values (inputs, results, captured tensors) or
+        constants; fold ops whose arguments are all constants."""
+        for ev in self.events:
+            if not isinstance(ev, OpRecord):
+                continue
+            node = ev.node
+            if node is not None:
+                edges = node.next_functions
+                inputs = node.inputs
+            for k, a in enumerate(ev.raw_args):
+                if node is not None and k < len(edges) and edges[k] is not None:
+                    producer, nr = edges[k][0], edges[k][1]
+                    if isinstance(producer, Tensor):
+                        ev.args.append(self.leaf_of(producer))
+                        continue
+                    rec = self.records.get(id(producer))
+                    if rec is None:
+                        raise TracingError(
+                            f"compile: {ev.cls.__name__} uses a tensor with history that was "
+                            "computed before the compiled function was called (a closure over a "
+                            "non-leaf tensor); pass it as an argument, or .detach() it"
+                        )
+                    ev.args.append(rec.outs[nr])
+                    continue
+                tensor = inputs[k] if node is not None and k < len(inputs) else None
+                ev.args.append(self._arg_value(a, tensor))
+            ev.params = {k: self._param_value(p) for k, p in ev.raw_params.items()}
+            if node is None and all(type(a) is tuple for a in ev.args) and all(
+                    type(p) is tuple and p[:1] == ("const",) for p in ev.params.values()):
+                ev.folded = True  # computed from constants only: its result is a constant
+                for o, raw in zip(ev.outs, ev.raw_outs):
+                    o.kind, o.const = "const", raw
+
+# ---------------------------------------------------------------------------------------------
+# Patching the engine's classes for the duration of a trace
+
+
+def _active() -> _Tracer | None:
+    tracer = getattr(_LOCAL, "tracer", None)
+    if tracer is None or tracer.suspended:
+        return None
+    return tracer
+
+
+def _function_classes() -> list[type]:
+    seen, stack = [], [Function]
+    while stack:
+        c = stack.pop()
+        for s in c.__subclasses__():
+            if s not in seen:
+                seen.append(s)
+                stack.append(s)
+    return seen
+
+
+def _wrap_forward(cls: type, raw: Any) -> Any:
+    is_class = isinstance(raw, classmethod)
+    func = raw.__func__
+
+    def forward(*a: Any, **params: Any) -> Any:
+        tracer = _active()
+        if is_class:
+            owner, rest = a[0], a[1:]
+            call = functools.partial(func, owner)
+        else:
+            owner, rest = cls, a
+            call = func
+        if tracer is None or tracer.depth or tracer.thread != threading.get_ident():
+            return call(*rest, **params)
+        if sys._getframe(1).f_code is not _APPLY_CODE:
+            return call(*rest, **params)  # apply_any on arrays: an implementation detail
+        ctx, arrays = rest[0], rest[1:]
+        tracer.depth += 1
+        try:
+            out = call(ctx, *arrays, **params)
+        finally:
+            tracer.depth -= 1
+        return tracer.record_forward(owner, call, ctx, arrays, params, out)
+
+    return classmethod(forward) if is_class else staticmethod(forward)
+
+
+def _wrap_backward(cls: type, raw: Any) -> Any:
+    is_class = isinstance(raw, classmethod)
+    func = raw.__func__
+
+    def backward(*a: Any) -> Any:
+        result = func(*a)
+        tracer = getattr(_LOCAL, "tracer", None)
+        if tracer is not None and tracer.backward is not None and tracer.suspended == 1 \
+                and getattr(tracer, "in_backward", False) \
+                and tracer.thread == threading.get_ident():
+            tracer.record_backward_rule(a[1] if is_class else a[0], result)
+        return result
+
+    return classmethod(backward) if is_class else staticmethod(backward)
+
+
+_APPLY_CODE = Function.apply.__func__.__code__
+
+
+def _install_patches() -> list:
+    saved: list = []
+
+    def put(owner: Any, name: str, value: Any) -> None:
+        saved.append((owner, name, owner.__dict__.get(name, _MISSING)))
+        setattr(owner, name, value)
+
+    for cls in _function_classes():
+        for name, wrap in (("forward", _wrap_forward), ("backward", _wrap_backward)):
+            raw = cls.__dict__.get(name)
+            if isinstance(raw, (staticmethod, classmethod)):
+                put(cls, name, wrap(cls, raw))
+
+    for name, what in _VALUE_READS.items():
+        original = Tensor.__dict__.get(name)
+        if original is not None:
+            put(Tensor, name, _reader(original, what))
+    data = Tensor.__dict__["data"]
+    put(Tensor, "data", property(_reader(data.fget, ".data of"), _data_setter(data.fset)))
+    put(Tensor, "__repr__", _traced_repr(Tensor.__dict__["__repr__"]))
+    for name in _INPLACE:
+        original = Tensor.__dict__.get(name)
+        if original is not None:
+            put(Tensor, name, _inplace(original, name))
+    grad = Tensor.__dict__["grad"]
+    put(Tensor, "grad", property(grad.fget, _grad_setter(grad.fset)))
+    put(Tensor, "backward", _traced_backward(Tensor.__dict__["backward"]))
+    for name in ("register_hook", "retain_grad"):
+        put(Tensor, name, _refused(Tensor.__dict__[name], name))
+    put(nn_ops, "_dropout_mask", _traced_mask(nn_ops._dropout_mask))
+    import autograd_engine as ag
+
+    for name in ("rand", "randn", "randint"):
+        put(factories, name, _refused_rng(getattr(factories, name)))
+        put(ag, name, _refused_rng(getattr(ag, name)))
+    return saved
+
+
+_MISSING = object()
+
+
+def _remove_patches(saved: list) -> None:
+    for owner, name, old in reversed(saved):
+        if old is _MISSING:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, old)
+
+
+def _reader(original: Callable, what: str) -> Callable:
+    @functools.wraps(original)
+    def read(self: Tensor, *a: Any, **k: Any) -> Any:
+        tracer = _active()
+        if tracer is not None and tracer.thread == threading.get_ident():
+            tracer.value_read(self, what)
+        return original(self, *a, **k)
+
+    return read
+
+
+def _data_setter(original: Callable) -> Callable:
+    def set_data(self: Tensor, value: Any) -> None:
+        tracer = _active()
+        if tracer is not None and tracer.thread == threading.get_ident():
+            tracer.refuse_inplace(self, "assignment to .data")
+        original(self, value)
+
+    return set_data
+
+
+def _traced_repr(original: Callable) -> Callable:
+    def rep(self: Tensor) -> str:
+        tracer = _active()
+        if tracer is not None and id(self._data) in tracer.derived:
+            return f"Tensor(<traced: shape {self.shape}, dtype {self.dtype}>)"
+        return original(self)
+
+    return rep
+
+
+def _inplace(original: Callable, name: str) -> Callable:
+    @functools.wraps(original)
+    def op(self: Tensor, *a: Any) -> Any:
+        tracer = _active()
+        if tracer is not None and tracer.thread == threading.get_ident():
+            tracer.refuse_inplace(self, name.strip("_"))
+        return original(self, *a)
+
+    return op
+
+
+def _grad_setter(original: Callable) -> Callable:
+    def set_grad(self: Tensor, value: Any) -> None:
+        tracer = _active()
+        if tracer is not None and tracer.thread == threading.get_ident():
+            if value is not None:
+                raise TracingError(
+                    "compile: assigning a gradient other than None inside the compiled function "
+                    "is not replayed; set .grad outside it"
+                )
+            tracer.events.append(SetGradRecord(self, tracer.where()))
+            tracer.leaf_of(self)
+        original(self, value)
+
+    return set_grad
+
+
+def _traced_backward(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def backward(self: Tensor, gradient: Any = None, retain_graph: Any = None,
+                 create_graph: bool = False) -> None:
+        tracer = _active()
+        if tracer is None or tracer.thread != threading.get_ident():
+            return original(self, gradient, retain_graph, create_graph)
+        if create_graph:
+            raise TracingError("compile: backward(create_graph=True) is not compiled (gradients "
+                               "of gradients); call it outside the compiled function")
+        if gradient is not None:
+            raise TracingError("compile: backward(gradient=...) is not compiled; reduce the "
+                               "output to one element first (e.g. (y * w).sum().backward())")
+        if tracer.backward is not None:
+            raise TracingError("compile: the function calls backward() more than once; compile "
+                               "supports one backward() per call (sum the losses first)")
+        if self._grad_fn is None or id(self._data) not in tracer.values:
+            raise TracingError("compile: backward() on a tensor that was not computed inside the "
+                               "compiled function")
+        rec = BackwardRecord(self, tracer.where())
+        tracer.backward = rec
+        tracer.events.append(rec)
+        tracer.in_backward = True
+        tracer.suspended += 1
+        try:
+            original(self, gradient, retain_graph, create_graph)
+        finally:
+            tracer.suspended -= 1
+            tracer.in_backward = False
+        for node, info, _ in rec.calls:  # the leaves that got a gradient, in order of arrival
+            for edge, inf in zip(node.next_functions, info):
+                if edge is not None and inf is not None and isinstance(edge[0], Tensor) \
+                        and edge[0].requires_grad and not any(edge[0] is t for t in rec.leaves):
+                    rec.leaves.append(edge[0])
+        return None
+
+    return backward
+
+
+def _refused(original: Callable, name: str) -> Callable:
+    @functools.wraps(original)
+    def refuse(self: Tensor, *a: Any, **k: Any) -> Any:
+        tracer = _active()
+        if tracer is not None and tracer.thread == threading.get_ident():
+            raise TracingError(f"compile: {name}() inside a compiled function is not supported "
+                               "(hooks are not replayed); call it outside, or don't compile")
+        return original(self, *a, **k)
+
+    return refuse
+
+
+def _traced_mask(original: Callable) -> Callable:
+    def mask(shape: tuple, p: float, rng: Any, dtype: Any) -> Any:
+        tracer = _active()
+        if tracer is None or tracer.thread != threading.get_ident():
+            return original(shape, p, rng, dtype)
+        tracer.suspended += 1
+        try:
+            out = original(shape, p, rng, dtype)
+        finally:
+            tracer.suspended -= 1
+        default = rng is not None and rng is factories._rng
+        rec = ArrayCallRecord(_replay_mask, (shape, p, "default" if default else rng, dtype),
+                              out, tracer.where())
+        tracer.events.append(rec)
+        tracer._know(out, rec.out)
+        tracer.derived.add(id(out))
+        return out
+
+    return mask
+
+
+def _own(o: Any) -> Any:
+    return np.array(o)[()] if isinstance(o, np.generic) else o.copy()
+
+
+def _replay_mask(shape: tuple, p: float, rng: Any, dtype: Any) -> Any:
+    if isinstance(rng, str):
+        rng = factories.default_generator()
+    return nn_ops._dropout_mask(shape, p, rng, dtype)
+
+
+def _refused_rng(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def rng(*a: Any, **k: Any) -> Any:
+        tracer = _active()
+        if tracer is not None and tracer.thread == threading.get_ident():
+            raise TracingError(
+                "compile: random numbers drawn inside the compiled function (ag.randn, ag.rand, "
+                "a random initialiser...) would be frozen into the compiled code, the same at "
+                "every call; draw them outside and pass them in as arguments (ag.dropout's mask "
+                "is the exception: it is drawn again at every call)"
+            )
+        return original(*a, **k)
+
+    return rng
