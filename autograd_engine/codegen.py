@@ -380,7 +380,7 @@ class _Writer:
     def fresh(self, base: str) -> str:
         base = re.sub(r"\W", "_", base) or "v"
         if base[0].isdigit() or keyword.iskeyword(base):
-            base = "v_" + base
+            base = "p_" + base
         k = 1
         name = base + "1" if base.endswith("_") else base
         while name in self.names:
@@ -482,14 +482,14 @@ class Program:
         self.build = build
         self._ns = ns
 
-    def guards_hold(self) -> bool:
+    def guards_hold(self, tensors: list) -> bool:
         for t, shape, dtype, rg, nd in self.guards:
             d = t._data
             if d.shape != shape or d.dtype != dtype or t._requires_grad != rg or \
                     (type(d) is np.ndarray) != nd:
                 return False
-        for t, value in self.value_guards:
-            d = t._data
+        for kind, t, value in self.value_guards:
+            d = tensors[t]._data if kind == "input" else t._data
             if d.shape != value.shape or d.dtype != value.dtype or not np.array_equal(d, value):
                 return False
         return True

@@ -161,7 +161,7 @@ class CompiledFunction:
                 "dicts of them, or objects such as modules (compared by identity)"
             ) from None
         program = self._cache.get(key)
-        if program is not None and program.guards_hold():
+        if program is not None and program.guards_hold(tensors):
             self._hits += 1
             self._cache.move_to_end(key)
             self._last = program
@@ -422,8 +422,11 @@ class _Tracer:
                 "outside the compiled function and pass the result in as an argument, or don't "
                 "compile this function (JAX refuses this for the same reason)"
             )
-        if not any(g[0] is t for g in self.value_guards):
-            self.value_guards.append((t, np.array(d, copy=True)))
+        leaf = self.leaf_values.get(id(t))
+        key = ("input", leaf.index) if leaf is not None and leaf.kind == "input" else ("obj", t)
+        if not any(g[0] == key[0] and g[1] is key[1] or g[1] == key[1] and key[0] == "input"
+                   for g in self.value_guards):
+            self.value_guards.append((*key, np.array(d, copy=True)))
 
     def refuse_inplace(self, t: Tensor, op: str) -> None:
         raise TracingError(
@@ -566,6 +569,13 @@ def _wrap_backward(cls: type, raw: Any) -> Any:
     func = raw.__func__
 
     def backward(*a: Any) -> Any:
+        active = _active()
+        if active is not None and active.thread == threading.get_ident():
+            raise TracingError(
+                "compile: gradients computed inside the compiled function other than by "
+                "Tensor.backward() (ag.grad, ag.func transforms) are not compiled; call them "
+                "outside, or use loss.backward() and read .grad after the call"
+            )
         result = func(*a)
         tracer = getattr(_LOCAL, "tracer", None)
         if tracer is not None and tracer.backward is not None and tracer.suspended == 1 \
