@@ -57,9 +57,16 @@ class _Ctx:
     """The ``ctx`` of an op called through: keeps what ``forward`` saves and sets, for
     ``backward``; ``saved_tensors`` gives the arrays back as they were saved."""
 
-    def __init__(self, needs_input_grad: tuple) -> None:
+    def __init__(self, needs_input_grad: tuple, op: type) -> None:
         self.needs_input_grad = needs_input_grad
         self.saved_tensors = ()
+        self._op = op
+
+    def __getattr__(self, name: str) -> Any:
+        # as on a graph node (an instance of the op's class): class attributes are the defaults
+        if name == "_op":
+            raise AttributeError(name)
+        return getattr(self._op, name)
 
     def save_for_backward(self, *items: Any) -> None:
         self.saved_tensors = items
@@ -601,7 +608,9 @@ def generate(tracer: _Tracer, fn: Callable) -> Program:
             c = w.fresh(f"ctx_{rec.outs[0].name}")
             ctx_names[id(rec.node)] = c
             maker = "_Ctx" if rec.cls.backward_on_arrays else "_TensorCtx"
-            lines = [f"{c} = {maker}({tuple(bool(b) for b in rec.node.needs_input_grad)!r})"]
+            op_cls = w.bind(rec.cls, rec.cls.__name__)
+            nig = tuple(bool(b) for b in rec.node.needs_input_grad)
+            lines = [f"{c} = {maker}({nig!r}, {op_cls})"]
             defs = defs | {c}
         else:
             c = "_NG"
