@@ -469,8 +469,12 @@ class _Tracer:
             if v is not None:
                 return v
             return self.captured(tensor)
-        if isinstance(a, np.ndarray) and a.dtype == object:
-            raise TracingError("compile: an object array reached an op; pass numeric arrays")
+        if isinstance(a, (np.ndarray, np.generic)):
+            if a.dtype == object:
+                raise TracingError("compile: an object array reached an op; pass numeric arrays")
+            holder = _tensor_holding(a)
+            if holder is not None:  # a tensor the function closes over: read it at every call
+                return self.captured(holder)
         return ("const", a)
 
     def _param_value(self, p: Any) -> Any:
@@ -767,6 +771,17 @@ def _traced_mask(original: Callable) -> Callable:
         return out
 
     return mask
+
+
+def _tensor_holding(array: Any) -> Tensor | None:
+    """A live Tensor whose array is ``array`` (an op without a graph node sees only arrays:
+    this tells a captured tensor, read again at every call, from a constant)."""
+    import gc
+
+    for r in gc.get_referrers(array):
+        if isinstance(r, Tensor) and r._data is array:
+            return r
+    return None
 
 
 def _own(o: Any) -> Any:
