@@ -392,7 +392,7 @@ class _Writer:
         name = base + "1" if base.endswith("_") else base
         while name in self.names:
             k += 1
-            name = f"{base}{k}"
+            name = f"{base}_{k}" if base[-1].isdigit() else f"{base}{k}"
         self.names.add(name)
         return name
 
@@ -853,7 +853,7 @@ def _emit_backward(rec: BackwardRecord, tracer: _Tracer, w: _Writer, stmts: list
         own = fresh.get(g, False) and g not in written
         written.add(g)
         stmts.append(_Stmt([f"_write_grad(T[{k}], {g}, {own!r})"], set(), {g},
-                           f"{w.name_leaf(v)}.grad += d{w.name_leaf(v)}"))
+                           f"{w.name_leaf(v)}.grad = {g} (added to it if there is one)"))
 
 
 def _tuple_result(rec: BackwardRecord, node: Any) -> bool:
@@ -881,7 +881,7 @@ def _fit(g: str, is_fresh: bool, info: tuple, shape: tuple, dtype: Any, w: _Writ
     if not need:
         return g, is_fresh
     lines = []
-    out = w.fresh(g + "_fit")
+    out = w.fresh("d_" + _input_name(op, i))
     cur = g
     if cls is not np.ndarray:
         lines.append(f"{out} = np.asarray({cur})")
