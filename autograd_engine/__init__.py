@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import func, inplace, interop  # noqa: F401 - inplace/interop attach Tensor protocols
 from .anomaly import detect_anomaly
+from .compiler import TracingError, compile, replayed
 from .engine import grad
 from .factories import (
     arange,
@@ -92,7 +93,6 @@ from .ops import (
     where,
 )
 from .tensor import DEFAULT_DTYPE, Tensor
-from .compiler import TracingError, compile, replayed  # noqa: E402, A004 - ag.compile
 
 __version__ = "0.1.0"
 

@@ -325,6 +325,7 @@ class _Tracer:
         self.backward: BackwardRecord | None = None
         self.thread = threading.get_ident()
         self.result = None
+        self.later: BackwardRecord | None = None  # the output is differentiated after the call
         for i, t in enumerate(tensors):
             v = Value("input", t._data, tensor=t, index=i)
             self.leaf_values[id(t)] = v
@@ -451,11 +452,47 @@ class _Tracer:
                         self._know(g._data, v)
                         self.derived.add(id(g._data))
             self.result = result
+            if self.backward is None:
+                self._probe_backward(result)
             self._resolve()
             return result
         finally:
             _remove_patches(patches)
             _LOCAL.tracer = None
+
+    def _probe_backward(self, result: Any) -> None:
+        """A function that returns one tensor needing a gradient (and calls no backward()):
+        run the engine's backward from it once, recording the schedule, so that code can be
+        generated for a backward() the caller makes later on the compiled output."""
+        found: list[Tensor] = []
+        _tensors_in(result, found)
+        roots = [t for t in found if t._grad_fn is not None and id(t._data) in self.values]
+        if len(roots) != 1:
+            return  # none (nothing to differentiate), or several: refused when generating
+        root = roots[0]
+        leaves, seen = [], set()
+        for rec in self.records.values():
+            for edge in rec.node.next_functions:
+                if edge is not None and isinstance(edge[0], Tensor) and id(edge[0]) not in seen \
+                        and edge[0].requires_grad:
+                    seen.add(id(edge[0]))
+                    leaves.append(edge[0])
+        if not leaves:
+            return
+        from .engine import grad
+
+        rec = BackwardRecord(root, "backward() of the compiled function's output")
+        self.backward = rec
+        self.in_backward = True
+        self.suspended += 1
+        try:
+            seed = None if root._data.size == 1 else np.ones(root.shape, root.dtype)
+            grad(root, leaves, grad_outputs=seed, retain_graph=True, allow_unused=True)
+        finally:
+            self.suspended -= 1
+            self.in_backward = False
+            self.backward = None
+        self.later = rec
 
     def leaf_of(self, t: Tensor) -> Value:
         return self.leaf_values.get(id(t)) or self.captured(t)
@@ -472,7 +509,7 @@ class _Tracer:
         if isinstance(a, (np.ndarray, np.generic)):
             if a.dtype == object:
                 raise TracingError("compile: an object array reached an op; pass numeric arrays")
-            holder = _tensor_holding(a)
+            holder = self.holders.get(id(a))
             if holder is not None:  # a tensor the function closes over: read it at every call
                 return self.captured(holder)
         return ("const", a)
@@ -488,6 +525,10 @@ class _Tracer:
     def _resolve(self) -> None:
         """Map every recorded op's arguments to Values (inputs, results, captured tensors) or
         constants; fold ops whose arguments are all constants."""
+        unknown = [a for ev in self.events if isinstance(ev, OpRecord)
+                   for a in ev.raw_args if isinstance(a, (np.ndarray, np.generic))
+                   and id(a) not in self.values]
+        self.holders = _tensors_holding(unknown)
         for ev in self.events:
             if not isinstance(ev, OpRecord):
                 continue
@@ -773,15 +814,31 @@ def _traced_mask(original: Callable) -> Callable:
     return mask
 
 
-def _tensor_holding(array: Any) -> Tensor | None:
-    """A live Tensor whose array is ``array`` (an op without a graph node sees only arrays:
-    this tells a captured tensor, read again at every call, from a constant)."""
+def _tensors_in(obj: Any, found: list) -> None:
+    if isinstance(obj, Tensor):
+        found.append(obj)
+    elif isinstance(obj, (tuple, list)):
+        for o in obj:
+            _tensors_in(o, found)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            _tensors_in(o, found)
+
+
+def _tensors_holding(arrays: list) -> dict[int, Tensor]:
+    """For each array, a live Tensor holding it, if any (by id). An op without a graph node sees
+    only arrays: this tells a tensor the function closes over (read again at every call) from a
+    constant. One pass of the garbage collector's object list for all of them."""
     import gc
 
-    for r in gc.get_referrers(array):
-        if isinstance(r, Tensor) and r._data is array:
-            return r
-    return None
+    if not arrays:
+        return {}
+    wanted = {id(a) for a in arrays}
+    found: dict[int, Tensor] = {}
+    for r in gc.get_referrers(*arrays):
+        if isinstance(r, Tensor) and id(r._data) in wanted:
+            found.setdefault(id(r._data), r)
+    return found
 
 
 def _own(o: Any) -> Any:
