@@ -369,7 +369,8 @@ class _Writer:
     def __init__(self, tracer: _Tracer, fn: Callable) -> None:
         self.tracer = tracer
         self.ns: dict[str, Any] = dict(HELPERS)
-        self.names: set[str] = set(self.ns) | {"T", "saved", "forward", "backward"}
+        self.names: set[str] = set(self.ns) | {"T", "saved", "forward", "backward", "grad"}
+        self.counters: dict[str, int] = {}
         self.const_ids: dict[int, str] = {}
         self.consts_kept: list = []
         self.T: list[Tensor] = list(tracer.inputs)
@@ -389,11 +390,12 @@ class _Writer:
         base = re.sub(r"\W", "_", base) or "v"
         if base[0].isdigit() or keyword.iskeyword(base):
             base = "p_" + base
-        k = 1
+        k = self.counters.get(base, 1)
         name = base + "1" if base.endswith("_") else base
         while name in self.names:
             k += 1
             name = f"{base}_{k}" if base[-1].isdigit() else f"{base}{k}"
+        self.counters[base] = k
         self.names.add(name)
         return name
 
@@ -765,10 +767,11 @@ def _function(name: str, args: str, stmts: list[_Stmt], w: _Writer) -> list[str]
         for u in s.uses:
             last_use[u] = k
     defined_here = set()
-    for s in stmts:
-        defined_here |= s.defs
-    for n in defined_here:  # defined and never used: dead right after its statement
-        last_use.setdefault(n, next(k for k, s in enumerate(stmts) if n in s.defs))
+    for k, s in enumerate(stmts):
+        for n in s.defs:
+            if n not in defined_here:
+                defined_here.add(n)
+                last_use.setdefault(n, k)  # defined and never used: dead right after
     out = [f"def {name}({args}):"]
     loads = [s for s in stmts if s.comment == "load"]
     if loads:
@@ -843,6 +846,7 @@ def _emit_backward(rec: BackwardRecord, tracer: _Tracer, w: _Writer, stmts: list
                 stmts.append(_Stmt([f"{g} = np.zeros({o.shape!r}, np.dtype({o.dtype.str!r}))"],
                                    {g}, set(), f"no gradient reached {o.name}: zeros"))
             gs.append(g)
+        edges = node.next_functions
         need = tuple(bool(b) for b in node.needs_input_grad)
         rules = _rule(op) if getattr(op, "inline", False) else None
         uses: set = set(gs)
@@ -855,7 +859,7 @@ def _emit_backward(rec: BackwardRecord, tracer: _Tracer, w: _Writer, stmts: list
             body = list(lines)
             for i, e in enumerate(exprs):
                 if e is None or i >= len(info) or info[i] is None or \
-                        node.next_functions[i] is None:
+                        edges[i] is None:
                     results.append(None)
                     continue
                 if _IDENT.fullmatch(e[0]):
@@ -884,7 +888,7 @@ def _emit_backward(rec: BackwardRecord, tracer: _Tracer, w: _Writer, stmts: list
             body = [f"{r} = {call}"]
             defs = {r}
             for i, inf in enumerate(info):
-                if inf is None or i >= len(node.next_functions) or node.next_functions[i] is None:
+                if inf is None or i >= len(edges) or edges[i] is None:
                     results.append(None)
                     continue
                 gname = w.fresh(f"d_{_input_name(op, i)}")
@@ -897,7 +901,7 @@ def _emit_backward(rec: BackwardRecord, tracer: _Tracer, w: _Writer, stmts: list
         for i, res in enumerate(results):
             if res is None:
                 continue
-            edge = node.next_functions[i]
+            edge = edges[i]
             g, is_fresh = res
             g, is_fresh = _fit(g, is_fresh, info[i], edge[2], edge[3], w, stmts, op, i)
             producer = edge[0]

@@ -525,7 +525,7 @@ class _Tracer:
     def _resolve(self) -> None:
         """Map every recorded op's arguments to Values (inputs, results, captured tensors) or
         constants; fold ops whose arguments are all constants."""
-        unknown = [a for ev in self.events if isinstance(ev, OpRecord)
+        unknown = [a for ev in self.events if isinstance(ev, OpRecord) and ev.node is None
                    for a in ev.raw_args if isinstance(a, (np.ndarray, np.generic))
                    and id(a) not in self.values]
         self.holders = _tensors_holding(unknown)

@@ -384,3 +384,39 @@ def test_dropout_mask_is_drawn_again_each_call():
     ag.manual_seed(0)
     eager = ag.dropout(x, p=0.5).data.copy()
     _same(first, eager)
+
+
+# ----- the benchmarks' compiled variants (tiny sizes) -------------------------------------------
+
+_TINY = {
+    "tensor_mlp": {"batch": 8, "sizes": (20, 16, 16, 4)},
+    "scalar_mlp": {"n_samples": 12, "sizes": (2, 4, 4, 1)},
+    "scalar_graph": {"n_samples": 6, "sizes": (2, 3, 3, 1)},
+    "op_overhead": {"shape": (4,), "n_ops": 30},
+    "deep_chain": {"n": 300},
+    "cnn": {"batch": 2, "size": 8, "channels": (1, 4, 8), "n_classes": 3},
+}
+
+
+@pytest.mark.parametrize("name", sorted(_TINY))
+def test_benchmark_compiled_variants_match_eager(name):
+    import importlib
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    mod = importlib.import_module(f"benchmarks.{name}")
+    inputs = mod.make_inputs(**_TINY[name])
+    eager, variants = mod.IMPLS["ours"](inputs), {}
+    for impl in ("compiled", "compiled_nn"):
+        if impl in mod.IMPLS:
+            variants[impl] = mod.IMPLS[impl](inputs)
+    assert variants
+    for _ in range(3):  # the trace, then replays: every step's result as eager's
+        expected = eager()
+        for step in variants.values():
+            got = step()
+            np.testing.assert_allclose(got, expected, rtol=1e-6 if name in ("cnn", "tensor_mlp",
+                                                                           "op_overhead") else 0)
