@@ -123,6 +123,17 @@ def _tensor_rule(rule: Callable, ctx: Any, *grads: Any) -> tuple:
 def _write_grad(t: Tensor, g: Any, fresh: bool) -> None:
     """Accumulate ``g`` into ``t.grad`` as the engine does: a fresh array becomes the gradient
     (else a copy), an existing one is added to in place when nothing else holds its array."""
+    if t._hooks:  # leaf hooks see the summed gradient and may replace it, as in eager mode
+        for hook in list(t._hooks):
+            r = hook(Tensor._make(g))
+            if r is not None:
+                r = r._data if isinstance(r, Tensor) else np.asarray(r, dtype=np.result_type(g))
+                if np.shape(r) != np.shape(g):
+                    raise RuntimeError(
+                        f"hook: a hook returned a gradient of shape {np.shape(r)} for a tensor "
+                        f"of shape {np.shape(g)}; hooks must return a gradient of the same shape "
+                        "(or None)")
+                g, fresh = r, False
     old = t._grad
     if old is None:
         t._grad = Tensor._make(g if fresh or type(g) is not np.ndarray else np.array(g))
@@ -1000,9 +1011,10 @@ def _output_spec(result: Any, tracer: _Tracer, outputs: list, w: _Writer,
             if leaf is not None and leaf.kind == "input":
                 i = leaf.index
                 return lambda out, T: T[i]
-            if v is None or v.kind == "const":
+            if v is None or v.kind == "const":  # made from constants: a new copy each call
                 data = obj._data
-                return lambda out, T: Tensor._make(data)
+                return lambda out, T: Tensor._make(data.copy() if type(data) is np.ndarray
+                                                   else data)
             if has_backward is False and obj.requires_grad:
                 raise TracingError(
                     "compile: the function returns a tensor that requires grad but calls no "

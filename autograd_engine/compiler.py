@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from . import factories
-from .function import Function
+from .function import Function, apply_any
 from .grad_mode import STATE
 from .ops import nn_ops
 from .tensor import Tensor
@@ -154,6 +154,9 @@ class CompiledFunction:
         tensors: list[Tensor] = []
         try:
             key = (_signature(args, tensors), _signature(kwargs, tensors), STATE.flags.enabled)
+            if len(tensors) > 1:  # which arguments are the same tensor matters too
+                first: dict[int, int] = {}
+                key += (tuple([first.setdefault(id(t), k) for k, t in enumerate(tensors)]),)
         except _Unhashable as exc:
             raise TypeError(
                 f"compile: argument {exc.args[0]} cannot be part of a compiled signature; pass "
@@ -596,8 +599,8 @@ def _wrap_forward(cls: type, raw: Any) -> Any:
             call = func
         if tracer is None or tracer.depth or tracer.thread != threading.get_ident():
             return call(*rest, **params)
-        if sys._getframe(1).f_code is not _APPLY_CODE:
-            return call(*rest, **params)  # apply_any on arrays: an implementation detail
+        if sys._getframe(1).f_code is _APPLY_ANY_CODE:
+            return call(*rest, **params)  # apply_any on arrays: a rule's implementation detail
         ctx, arrays = rest[0], rest[1:]
         tracer.depth += 1
         try:
@@ -632,7 +635,7 @@ def _wrap_backward(cls: type, raw: Any) -> Any:
     return classmethod(backward) if is_class else staticmethod(backward)
 
 
-_APPLY_CODE = Function.apply.__func__.__code__
+_APPLY_ANY_CODE = apply_any.__code__
 
 
 def _install_patches() -> list:

@@ -420,3 +420,27 @@ def test_benchmark_compiled_variants_match_eager(name):
             got = step()
             np.testing.assert_allclose(got, expected, rtol=1e-6 if name in ("cnn", "tensor_mlp",
                                                                            "op_overhead") else 0)
+
+
+def test_same_tensor_twice_versus_two_tensors():
+    f = ag.compile(lambda a, b: (a * b).sum())
+    x = ag.Tensor([2.0, 3.0])
+    assert f(x, x).item() == 13.0
+    assert f(x, ag.Tensor([1.0, 1.0])).item() == 5.0  # not the first trace: retraced
+    assert f.cache_info().misses == 2
+
+
+def test_leaf_hooks_run_as_in_eager_mode():
+    w = ag.Tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    w.register_hook(lambda g: (seen.append(g.data.copy()), g * 10)[1])
+
+    @ag.compile
+    def f(x):
+        (x * w).sum().backward()
+
+    f(ag.Tensor([1.0, 1.0]))
+    w.grad = None
+    f(ag.Tensor([3.0, 4.0]))
+    _same(w.grad.data, np.array([30.0, 40.0]))
+    _same(seen[-1], np.array([3.0, 4.0]))
