@@ -85,6 +85,8 @@ class _TensorCtx(_Ctx):
                                    else i for i in items)
 
 
+# (function.py has the same two classes; these are kept here so that generated code depends on
+# nothing private of the engine, whose internals change)
 class _NeverNeeded(tuple):
     def __getitem__(self, index: Any) -> bool:  # type: ignore[override]
         return False
@@ -332,7 +334,9 @@ def _f_compare(rec, a):
     return f"{a[0]} {_COMPARE[p['op']]} {a[1]}"
 
 
-# class name -> (forward rule, backward rule)
+# class name -> (forward rule, backward rule). Each repeats its op's own NumPy expressions (same
+# operations, same order): an op whose forward or backward changes must change here too, or lose
+# its entry (it is then called through). tests/test_compile.py's sweep compares bit for bit.
 RULES: dict[str, tuple] = {
     "Add": (_binary("+"), _b_add),
     "Sub": (_binary("-"), _b_sub),

@@ -326,7 +326,6 @@ class _Tracer:
         self.depth = 0
         self.suspended = 0
         self.backward: BackwardRecord | None = None
-        self.thread = threading.get_ident()
         self.result = None
         self.later: BackwardRecord | None = None  # the output is differentiated after the call
         for i, t in enumerate(tensors):
@@ -343,13 +342,15 @@ class _Tracer:
         """The user's source line (and the nn line, if an nn function made the call)."""
         frame = sys._getframe(2)
         inner = None
+        nn_mod = sys.modules.get("nn")
+        nn_dir = os.path.dirname(getattr(nn_mod, "__file__", None) or "\0") + os.sep
         while frame is not None:
             fname = frame.f_code.co_filename
             if not fname.startswith(_HERE):
-                if os.sep + "nn" + os.sep in fname and inner is None:
-                    inner = frame
-                elif os.sep + "nn" + os.sep not in fname:
+                if not fname.startswith(nn_dir):
                     break
+                if inner is None:  # the nn line that called the op (the user's line follows)
+                    inner = frame
             frame = frame.f_back
         parts = []
         for f in (inner, frame):
@@ -568,6 +569,8 @@ class _Tracer:
 
 
 def _active() -> _Tracer | None:
+    """This thread's tracer while it traces (not inside a replayed call or the engine's backward);
+    other threads see None: the patches let their calls through unchanged."""
     tracer = getattr(_LOCAL, "tracer", None)
     if tracer is None or tracer.suspended:
         return None
@@ -597,7 +600,7 @@ def _wrap_forward(cls: type, raw: Any) -> Any:
         else:
             owner, rest = cls, a
             call = func
-        if tracer is None or tracer.depth or tracer.thread != threading.get_ident():
+        if tracer is None or tracer.depth:
             return call(*rest, **params)
         if sys._getframe(1).f_code is _APPLY_ANY_CODE:
             return call(*rest, **params)  # apply_any on arrays: a rule's implementation detail
@@ -618,7 +621,7 @@ def _wrap_backward(cls: type, raw: Any) -> Any:
 
     def backward(*a: Any) -> Any:
         active = _active()
-        if active is not None and active.thread == threading.get_ident():
+        if active is not None:
             raise TracingError(
                 "compile: gradients computed inside the compiled function other than by "
                 "Tensor.backward() (ag.grad, ag.func transforms) are not compiled; call them "
@@ -627,8 +630,7 @@ def _wrap_backward(cls: type, raw: Any) -> Any:
         result = func(*a)
         tracer = getattr(_LOCAL, "tracer", None)
         if tracer is not None and tracer.backward is not None and tracer.suspended == 1 \
-                and getattr(tracer, "in_backward", False) \
-                and tracer.thread == threading.get_ident():
+                and getattr(tracer, "in_backward", False):
             tracer.record_backward_rule(a[1] if is_class else a[0], result)
         return result
 
@@ -691,7 +693,7 @@ def _reader(original: Callable, what: str) -> Callable:
     @functools.wraps(original)
     def read(self: Tensor, *a: Any, **k: Any) -> Any:
         tracer = _active()
-        if tracer is not None and tracer.thread == threading.get_ident():
+        if tracer is not None:
             tracer.value_read(self, what)
         return original(self, *a, **k)
 
@@ -701,7 +703,7 @@ def _reader(original: Callable, what: str) -> Callable:
 def _data_setter(original: Callable) -> Callable:
     def set_data(self: Tensor, value: Any) -> None:
         tracer = _active()
-        if tracer is not None and tracer.thread == threading.get_ident():
+        if tracer is not None:
             tracer.refuse_inplace(self, "assignment to .data")
         original(self, value)
 
@@ -722,7 +724,7 @@ def _inplace(original: Callable, name: str) -> Callable:
     @functools.wraps(original)
     def op(self: Tensor, *a: Any) -> Any:
         tracer = _active()
-        if tracer is not None and tracer.thread == threading.get_ident():
+        if tracer is not None:
             tracer.refuse_inplace(self, name.strip("_"))
         return original(self, *a)
 
@@ -732,7 +734,7 @@ def _inplace(original: Callable, name: str) -> Callable:
 def _grad_setter(original: Callable) -> Callable:
     def set_grad(self: Tensor, value: Any) -> None:
         tracer = _active()
-        if tracer is not None and tracer.thread == threading.get_ident():
+        if tracer is not None:
             if value is not None:
                 raise TracingError(
                     "compile: assigning a gradient other than None inside the compiled function "
@@ -750,7 +752,7 @@ def _traced_backward(original: Callable) -> Callable:
     def backward(self: Tensor, gradient: Any = None, retain_graph: Any = None,
                  create_graph: bool = False) -> None:
         tracer = _active()
-        if tracer is None or tracer.thread != threading.get_ident():
+        if tracer is None:
             return original(self, gradient, retain_graph, create_graph)
         if create_graph:
             raise TracingError("compile: backward(create_graph=True) is not compiled (gradients "
@@ -788,7 +790,7 @@ def _refused(original: Callable, name: str) -> Callable:
     @functools.wraps(original)
     def refuse(self: Tensor, *a: Any, **k: Any) -> Any:
         tracer = _active()
-        if tracer is not None and tracer.thread == threading.get_ident():
+        if tracer is not None:
             raise TracingError(f"compile: {name}() inside a compiled function is not supported "
                                "(hooks are not replayed); call it outside, or don't compile")
         return original(self, *a, **k)
@@ -799,7 +801,7 @@ def _refused(original: Callable, name: str) -> Callable:
 def _traced_mask(original: Callable) -> Callable:
     def mask(shape: tuple, p: float, rng: Any, dtype: Any) -> Any:
         tracer = _active()
-        if tracer is None or tracer.thread != threading.get_ident():
+        if tracer is None:
             return original(shape, p, rng, dtype)
         tracer.suspended += 1
         try:
@@ -858,7 +860,7 @@ def _refused_rng(original: Callable) -> Callable:
     @functools.wraps(original)
     def rng(*a: Any, **k: Any) -> Any:
         tracer = _active()
-        if tracer is not None and tracer.thread == threading.get_ident():
+        if tracer is not None:
             raise TracingError(
                 "compile: random numbers drawn inside the compiled function (ag.randn, ag.rand, "
                 "a random initialiser...) would be frozen into the compiled code, the same at "

@@ -444,3 +444,33 @@ def test_leaf_hooks_run_as_in_eager_mode():
     f(ag.Tensor([3.0, 4.0]))
     _same(w.grad.data, np.array([30.0, 40.0]))
     _same(seen[-1], np.array([3.0, 4.0]))
+
+
+def test_other_threads_run_eagerly_while_a_trace_is_under_way():
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    results = []
+
+    def slow(x):
+        started.set()
+        release.wait(5)
+        (x * x).sum().backward()
+
+    def eager_worker():
+        started.wait(5)
+        w = ag.Tensor([1.0, 2.0], requires_grad=True)
+        y = (w.tanh() * 3.0).sum()
+        results.append(bool(y > 0))  # bool() of a computed value: fine outside a trace
+        y.backward()
+        results.append(w.grad.data.copy())
+        release.set()
+
+    t = threading.Thread(target=eager_worker)
+    t.start()
+    ag.compile(slow)(ag.Tensor([1.0], requires_grad=True))
+    t.join(5)
+    assert results[0] is True
+    w = ag.Tensor([1.0, 2.0], requires_grad=True)
+    (w.tanh() * 3.0).sum().backward()
+    _same(results[1], w.grad.data)
