@@ -791,6 +791,7 @@ def _function(name: str, args: str, stmts: list[_Stmt], w: _Writer) -> list[str]
     loads = [s for s in stmts if s.comment == "load"]
     if loads:
         out.append("    # the arrays of the tensors read (arguments, then captured tensors)")
+    held: list[str] = []  # gradients whose release waits for one more statement (see below)
     for k, s in enumerate(stmts):
         if s.comment and s.comment != "load":
             out.append(f"    # {s.comment}")
@@ -798,8 +799,13 @@ def _function(name: str, args: str, stmts: list[_Stmt], w: _Writer) -> list[str]
         if s.lines[-1].startswith("return"):
             continue
         dead = sorted(n for n in (s.uses | s.defs) if last_use.get(n) == k and n in defined_here)
-        if dead:
-            out.append("    del " + ", ".join(dead))
+        # A gradient is released after the next statement has allocated its results, as the
+        # engine releases a node's incoming gradient (a large block freed first goes back to the
+        # system, and the very next allocation faults fresh pages in)
+        now = held + [n for n in dead if not n.startswith("d_") or name != "backward"]
+        held = [n for n in dead if n.startswith("d_") and name == "backward"]
+        if now:
+            out.append("    del " + ", ".join(sorted(now)))
     if len(out) == 1:
         out.append("    pass")
     return out

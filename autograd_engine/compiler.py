@@ -154,6 +154,9 @@ class CompiledFunction:
         tensors: list[Tensor] = []
         try:
             key = (_signature(args, tensors), _signature(kwargs, tensors), STATE.flags.enabled)
+            kept = [t.obj for t in tensors if type(t) is _Kept]
+            if kept:
+                tensors = [t for t in tensors if type(t) is not _Kept]
             if len(tensors) > 1:  # which arguments are the same tensor matters too
                 first: dict[int, int] = {}
                 key += (tuple([first.setdefault(id(t), k) for k, t in enumerate(tensors)]),)
@@ -177,6 +180,7 @@ class CompiledFunction:
             tracer.call_args = args
             result = tracer.trace(self.fn, args, kwargs)
         program = generate(tracer, self.fn)
+        program.kept = kept
         self._cache[key] = program
         self._cache.move_to_end(key)
         if len(self._cache) > self.maxsize:
@@ -212,6 +216,16 @@ class _Unhashable(Exception):
     pass
 
 
+class _Kept:
+    """An argument compared by identity: the program holds it, so its id cannot be reused by
+    another object while the program is cached."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+
 def _signature(obj: Any, tensors: list) -> Any:
     """A hashable description of an argument; Tensors are appended to ``tensors`` in order."""
     if isinstance(obj, Tensor):
@@ -228,7 +242,8 @@ def _signature(obj: Any, tensors: list) -> Any:
         raise _Unhashable(f"of type numpy.ndarray (shape {obj.shape})")
     if isinstance(obj, (np.dtype, type)):
         return (type(obj), obj)
-    return ("id", id(obj))  # modules, optimizers, functions: by identity (the program keeps them)
+    tensors.append(_Kept(obj))  # (set aside by the caller: the program keeps it alive)
+    return ("id", id(obj))  # modules, optimizers, functions: by identity
 
 
 # ---------------------------------------------------------------------------------------------
