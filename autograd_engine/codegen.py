@@ -513,6 +513,9 @@ class Program:
             if d.shape != shape or d.dtype != dtype or t._requires_grad != rg or \
                     (type(d) is np.ndarray) != nd:
                 return False
+        for module, training in self.mode_guards:
+            if module.training is not training:
+                return False
         for kind, t, value in self.value_guards:
             d = tensors[t]._data if kind == "input" else t._data
             if d.shape != value.shape or d.dtype != value.dtype or not np.array_equal(d, value):
@@ -520,6 +523,7 @@ class Program:
         return True
 
     later = None
+    mode_guards: list = []
 
     def run(self, tensors: list) -> Any:
         T = tensors + self.captured if self.captured else tensors
@@ -696,6 +700,10 @@ def generate(tracer: _Tracer, fn: Callable) -> Program:
     program = Program(source, w.ns, len(tracer.inputs), captured, guards, tracer.value_guards,
                       split is not None, spec)
     program.later_output = getattr(tracer, "later_output", 0)
+    # nn modules whose forward ran: train() / eval() changes what forward does (dropout, batch
+    # norm), so the code is valid only in the mode it was traced in
+    program.mode_guards = [(m, m.training) for m in tracer.scopes.values()
+                           if isinstance(getattr(m, "training", None), bool)]
     if later is not None:
         program.later = _Later(program, [w.tensor_slot(v.tensor) for v, _ in leaf_grads])
     return program

@@ -343,6 +343,7 @@ class _Tracer:
         self.backward: BackwardRecord | None = None
         self.result = None
         self.later: BackwardRecord | None = None  # the output is differentiated after the call
+        self.scopes: dict[int, Any] = {}  # objects entered with ag.scope around recorded ops
         for i, t in enumerate(tensors):
             v = Value("input", t._data, tensor=t, index=i)
             self.leaf_values[id(t)] = v
@@ -620,6 +621,8 @@ def _wrap_forward(cls: type, raw: Any) -> Any:
         if sys._getframe(1).f_code is _APPLY_ANY_CODE:
             return call(*rest, **params)  # apply_any on arrays: a rule's implementation detail
         ctx, arrays = rest[0], rest[1:]
+        for obj in STATE.flags.scope:  # e.g. the nn modules whose forward made this op
+            tracer.scopes.setdefault(id(obj), obj)
         tracer.depth += 1
         try:
             out = call(ctx, *arrays, **params)

@@ -474,3 +474,37 @@ def test_other_threads_run_eagerly_while_a_trace_is_under_way():
     w = ag.Tensor([1.0, 2.0], requires_grad=True)
     (w.tanh() * 3.0).sum().backward()
     _same(results[1], w.grad.data)
+
+
+def test_train_and_eval_modes_trace_separately():
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+    f = ag.compile(lambda x: model(x))
+    x = ag.Tensor(np.ones((2, 4)))
+    with ag.no_grad():
+        f(x)
+        model.eval()
+        _same(f(x).data, model(x).data)  # eval: no dropout, a new trace
+        assert f.cache_info().misses == 2
+
+
+def test_learning_rate_scheduler_step_is_replayed():
+    def run(compiled):
+        w = ag.Tensor([1.0, -1.0], requires_grad=True)
+        opt = nn.optim.SGD([w], lr=0.5)
+        sched = nn.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+
+        def step(x):
+            opt.zero_grad()
+            (w * x).sum().backward()
+            opt.step()
+            sched.step()
+
+        f = ag.compile(step) if compiled else step
+        for _ in range(4):
+            f(ag.Tensor([1.0, 2.0]))
+        return w.data, opt.param_groups[0]["lr"]
+
+    (w_c, lr_c), (w_e, lr_e) = run(True), run(False)
+    assert lr_c == lr_e == 0.5 * 0.5**4
+    _same(w_c, w_e)
