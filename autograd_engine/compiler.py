@@ -687,6 +687,7 @@ def _install_patches() -> list:
     put(Tensor, "backward", _traced_backward(Tensor.__dict__["backward"]))
     for name in ("register_hook", "retain_grad"):
         put(Tensor, name, _refused(Tensor.__dict__[name], name))
+    put(Function, "__init_subclass__", classmethod(_new_op_refused))
     put(nn_ops, "_dropout_mask", _traced_mask(nn_ops._dropout_mask))
     import autograd_engine as ag
 
@@ -862,6 +863,15 @@ def _tensors_holding(arrays: list) -> dict[int, Tensor]:
         if isinstance(r, Tensor) and id(r._data) in wanted:
             found.setdefault(id(r._data), r)
     return found
+
+
+def _new_op_refused(cls: type, **kwargs: Any) -> None:
+    if _active() is not None:  # its forward would not be watched: its results would be frozen
+        raise TracingError(
+            f"compile: the Function subclass {cls.__name__} is defined inside the compiled "
+            "function; define it once, outside (the tracer watches the ops that exist when the "
+            "trace starts)"
+        )
 
 
 def _own(o: Any) -> Any:

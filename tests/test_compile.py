@@ -508,3 +508,25 @@ def test_learning_rate_scheduler_step_is_replayed():
     (w_c, lr_c), (w_e, lr_e) = run(True), run(False)
     assert lr_c == lr_e == 0.5 * 0.5**4
     _same(w_c, w_e)
+
+
+def test_a_function_class_defined_inside_is_refused():
+    def f(x):
+        class Double(ag.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 2
+
+        return Double.apply(x) + 1
+
+    with pytest.raises(ag.TracingError, match="defined inside the compiled function"):
+        ag.compile(f)(ag.Tensor([1.0]))
+
+    class Triple(ag.Function):  # defined outside: fine, and classes can be made again after
+        @staticmethod
+        def forward(ctx, a):
+            return a * 3
+
+    g = ag.compile(lambda x: Triple.apply(x) + 1)
+    g(ag.Tensor([1.0]))
+    assert g(ag.Tensor([2.0])).item() == 7.0
