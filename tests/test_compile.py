@@ -212,7 +212,7 @@ def test_gradients_accumulate_like_eager():
     _same(w_c.grad.data, w_e.grad.data)
 
 
-def test_seed_002_network_source_names_ops_and_lines():
+def test_2_4_1_network_source_names_ops_and_lines():
     ag.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 1), nn.Sigmoid())
     opt = nn.optim.SGD(model.parameters(), lr=0.1)
