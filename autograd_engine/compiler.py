@@ -29,6 +29,13 @@ captured tensor is allowed and guarded instead: the compiled code is reused only
 holds the same values (otherwise the function is traced again). In-place changes of tensors,
 random numbers (other than ``dropout``'s mask, which is drawn again at every call) and
 ``create_graph`` are refused with an explanation.
+
+As in JAX, what the function reads from Python is fixed by the trace: numbers and NumPy arrays
+it closes over are constants of the generated code (pass them as arguments to vary them: numbers
+are part of the signature), and Python side effects (printing, appending to a list) happen only
+while tracing. Tensors it closes over are read at every call (their values may change, their
+shapes, dtypes and ``requires_grad`` are guarded); replacing such a tensor object by another one
+(assigning a new ``Parameter`` to a module) needs ``fn.cache_clear()``.
 """
 
 from __future__ import annotations
