@@ -45,6 +45,7 @@ import linecache
 import os
 import sys
 import threading
+import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable
 from typing import Any
@@ -281,10 +282,9 @@ class Value:
 class OpRecord:
     """One recorded call of an op's forward."""
 
-    def __init__(self, cls: type, fwd: Callable, ctx: Any, arrays: tuple, params: dict,
-                 outs: tuple, where: str) -> None:
-        self.cls, self.fwd, self.ctx, self.raw_args, self.raw_params = cls, fwd, ctx, arrays, params
-        self.raw_outs = outs
+    def __init__(self, cls: type, fwd: Callable, ctx: Any, n_args: int, where: str) -> None:
+        self.cls, self.fwd, self.n_args = cls, fwd, n_args
+        self.raw_outs: tuple | None = None  # kept only while the op may fold to a constant
         self.node = ctx if isinstance(ctx, Function) else None
         self.where = where
         self.args: list = []  # Value or ("const", object)
@@ -338,7 +338,11 @@ class _Tracer:
     def __init__(self, tensors: list[Tensor]) -> None:
         self.inputs = tensors  # the Tensor arguments, in flattening order
         self.values: dict[int, Value] = {}  # id(array) -> Value
-        self.keep: list = []  # arrays seen, kept alive so that ids stay unique
+        # Arrays are told apart by identity: a NumPy scalar seen is kept alive (so that its id
+        # stays unique), an array is held weakly and forgotten when it dies (its id may then be
+        # reused), so that tracing keeps no more memory alive than the eager run does
+        self.keep: list = []
+        self.refs: dict[int, Any] = {}
         self.leaf_values: dict[int, Value] = {}  # id(Tensor) -> Value, inputs and captured
         self.events: list = []
         self.records: dict[int, OpRecord] = {}  # id(node) -> record
@@ -358,8 +362,17 @@ class _Tracer:
 
     # ----- bookkeeping -----
     def _know(self, array: Any, value: Value) -> None:
-        self.values[id(array)] = value
-        self.keep.append(array)
+        key = id(array)
+        self.values[key] = value
+        if type(array) is np.ndarray:
+            self.refs[key] = weakref.ref(array, functools.partial(self._forget, key))
+        else:
+            self.keep.append(array)
+
+    def _forget(self, key: int, _ref: Any = None) -> None:
+        self.values.pop(key, None)
+        self.derived.discard(key)
+        self.refs.pop(key, None)
 
     def where(self) -> str:
         """The user's source line (and the nn line, if an nn function made the call)."""
@@ -409,17 +422,20 @@ class _Tracer:
             # result its own object, so that the two values are told apart by identity
             outs = tuple(_own(o) if any(o is a for a in arrays) else o for o in outs)
             out = outs if type(out) is tuple else outs[0]
-        rec = OpRecord(cls, fwd, ctx, arrays, params, outs, self.where())
-        self.keep.append(arrays)
-        self.keep.append(params)
+        rec = OpRecord(cls, fwd, ctx, len(arrays), self.where())
+        rec.params = {k: self._param_value(p) for k, p in params.items()}  # (by identity: now)
+        if rec.node is None:  # without a node, arguments are told only by identity: now
+            rec.args = [self._arg_now(a) for a in arrays]
+            if all(type(a) is tuple for a in rec.args) and all(
+                    type(p) is tuple and p[:1] == ("const",) for p in rec.params.values()):
+                rec.raw_outs = outs  # constants only, so far: it may fold (see _resolve)
         for k, o in enumerate(outs):
             v = Value("op", o, op=rec, out_nr=k)
             rec.outs.append(v)
             self._know(o, v)
             self.derived.add(id(o))
         if rec.node is not None:
-            self.records[id(rec.node)] = rec
-            self.keep.append(rec.node)
+            self.records[id(rec.node)] = rec  # (the dict holds the node: ids stay unique)
         self.events.append(rec)
         return out
 
@@ -524,22 +540,24 @@ class _Tracer:
     def leaf_of(self, t: Tensor) -> Value:
         return self.leaf_values.get(id(t)) or self.captured(t)
 
-    def _arg_value(self, a: Any, tensor: Any = None) -> Any:
+    def _arg_now(self, a: Any) -> Any:
+        """An argument of an op without a node, by identity: a Value, or ("unknown", array) for
+        an array not seen before (a constant, or the array of a tensor the function closes
+        over: told apart in _resolve), or ("const", object)."""
         v = self.values.get(id(a))
         if v is not None:
             return v
-        if isinstance(tensor, Tensor):
-            v = self.values.get(id(tensor._data))
-            if v is not None:
-                return v
-            return self.captured(tensor)
         if isinstance(a, (np.ndarray, np.generic)):
             if a.dtype == object:
                 raise TracingError("compile: an object array reached an op; pass numeric arrays")
-            holder = self.holders.get(id(a))
-            if holder is not None:  # a tensor the function closes over: read it at every call
-                return self.captured(holder)
+            return ("unknown", a)
         return ("const", a)
+
+    def _tensor_arg(self, t: Any) -> Any:
+        """An argument that gets no gradient of an op with a node (``node.inputs``)."""
+        if isinstance(t, Tensor):
+            return self.values.get(id(t._data)) or self.captured(t)
+        return ("const", t)
 
     def _param_value(self, p: Any) -> Any:
         if isinstance(p, (np.ndarray, np.generic)) and id(p) in self.values:
@@ -552,19 +570,29 @@ class _Tracer:
     def _resolve(self) -> None:
         """Map every recorded op's arguments to Values (inputs, results, captured tensors) or
         constants; fold ops whose arguments are all constants."""
-        unknown = [a for ev in self.events if isinstance(ev, OpRecord) and ev.node is None
-                   for a in ev.raw_args if isinstance(a, (np.ndarray, np.generic))
-                   and id(a) not in self.values]
-        self.holders = _tensors_holding(unknown)
+        unknown = [a[1] for ev in self.events if isinstance(ev, OpRecord) and ev.node is None
+                   for a in ev.args if type(a) is tuple and a[0] == "unknown"]
+        holders = _tensors_holding(unknown)
         for ev in self.events:
             if not isinstance(ev, OpRecord):
                 continue
             node = ev.node
-            if node is not None:
-                edges = node.next_functions
-                inputs = node.inputs
-            for k, a in enumerate(ev.raw_args):
-                if node is not None and k < len(edges) and edges[k] is not None:
+            if node is None:
+                for k, a in enumerate(ev.args):
+                    if type(a) is tuple and a[0] == "unknown":
+                        holder = holders.get(id(a[1]))  # a tensor the function closes over
+                        ev.args[k] = self.captured(holder) if holder is not None else \
+                            ("const", a[1])
+                if ev.raw_outs is not None and all(type(a) is tuple for a in ev.args):
+                    ev.folded = True  # computed from constants only: its result is a constant
+                    for o, raw in zip(ev.outs, ev.raw_outs):
+                        o.kind, o.const = "const", raw
+                ev.raw_outs = None
+                continue
+            edges = node.next_functions
+            inputs = node.inputs
+            for k in range(ev.n_args):
+                if k < len(edges) and edges[k] is not None:
                     producer, nr = edges[k][0], edges[k][1]
                     if isinstance(producer, Tensor):
                         ev.args.append(self.leaf_of(producer))
@@ -578,14 +606,7 @@ class _Tracer:
                         )
                     ev.args.append(rec.outs[nr])
                     continue
-                tensor = inputs[k] if node is not None and k < len(inputs) else None
-                ev.args.append(self._arg_value(a, tensor))
-            ev.params = {k: self._param_value(p) for k, p in ev.raw_params.items()}
-            if node is None and all(type(a) is tuple for a in ev.args) and all(
-                    type(p) is tuple and p[:1] == ("const",) for p in ev.params.values()):
-                ev.folded = True  # computed from constants only: its result is a constant
-                for o, raw in zip(ev.outs, ev.raw_outs):
-                    o.kind, o.const = "const", raw
+                ev.args.append(self._tensor_arg(inputs[k] if k < len(inputs) else None))
 
 # ---------------------------------------------------------------------------------------------
 # Patching the engine's classes for the duration of a trace
