@@ -138,7 +138,11 @@ def _write_grad(t: Tensor, g: Any, fresh: bool) -> None:
                 g, fresh = r, False
     old = t._grad
     if old is None:
-        t._grad = Tensor._make(g if fresh or type(g) is not np.ndarray else np.array(g))
+        # An array only this call holds (the caller's variable, `g` and getrefcount's argument)
+        # becomes the gradient as it is, as the engine's _stealable decides; else a copy
+        if not fresh and type(g) is np.ndarray and (g.base is not None or sys.getrefcount(g) > 3):
+            g = np.array(g)
+        t._grad = Tensor._make(g)
         return
     if old._requires_grad:
         t._grad = old + Tensor._make(g)

@@ -530,3 +530,17 @@ def test_a_function_class_defined_inside_is_refused():
     g = ag.compile(lambda x: Triple.apply(x) + 1)
     g(ag.Tensor([1.0]))
     assert g(ag.Tensor([2.0])).item() == 7.0
+
+
+def test_leaf_gradients_never_share_memory():
+    def step(x, y, z):
+        (x + y).sum().backward()  # both get the same array from Add's rule
+        (z * 1.0).sum()
+
+    f = ag.compile(step)
+    for _ in range(2):
+        x, y, z = (ag.Tensor(np.ones(3), requires_grad=True) for _ in range(3))
+        f(x, y, z)
+        assert not np.shares_memory(x.grad.data, y.grad.data)
+        x.grad.data[0] = 5.0
+        assert y.grad.data[0] == 1.0
