@@ -15,6 +15,7 @@ import numpy as _np
 from . import func, inplace, interop, onnx  # noqa: F401 - inplace/interop attach Tensor protocols
 from .anomaly import detect_anomaly
 from .checkpoint import checkpoint
+from .compiler import TracingError, compile, replayed
 from .engine import grad
 from .factories import (
     arange,
@@ -121,4 +122,5 @@ __all__ = [
     "max_pool2d", "one_hot", "pad", "split", "stack",
     "argmax", "argmin", "cat", "clamp", "double", "flatten", "float32", "float64", "from_numpy",
     "inference_mode", "int32", "int64", "long",
+    "compile", "replayed", "TracingError",
 ]

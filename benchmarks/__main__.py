@@ -19,8 +19,8 @@ from benchmarks import _harness
 
 WORKLOADS = ["tensor_mlp", "scalar_mlp", "scalar_graph", "op_overhead", "op_overhead_256",
              "deep_chain", "cnn", "memory", "jvp", "checkpoint"]
-COLUMNS = ["ours", "ours_nn", "numpy", "torch", "autograd", "mygrad", "micrograd",
-           "double_reverse"]
+COLUMNS = ["ours", "ours_nn", "compiled", "compiled_nn", "numpy", "torch", "autograd", "mygrad",
+           "micrograd", "double_reverse"]
 
 
 def _cell(entry: dict | None, per_op: bool) -> str:

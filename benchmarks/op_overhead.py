@@ -94,6 +94,28 @@ def setup_ours(inp: dict):
     return step
 
 
+# ----- ours, compiled (ag.compile: traced once, then generated NumPy code) -----
+def setup_ours_compiled(inp: dict):
+    import autograd_engine as ag
+
+    x = ag.Tensor(inp["x"], requires_grad=True)
+    a, b, n_ops = ag.Tensor(inp["a"]), ag.Tensor(inp["b"]), int(inp["n_ops"])
+
+    @ag.compile
+    def forward_backward(x):
+        loss = _chain(x, a, b, ag.tanh, n_ops).sum()
+        loss.backward()
+        return loss
+
+    def step() -> float:
+        loss = forward_backward(x)
+        gsum = float(x.grad.data.sum())
+        x.grad = None
+        return loss.item(), gsum
+
+    return step
+
+
 # ----- PyTorch -----
 def setup_torch(inp: dict):
     import torch
@@ -146,6 +168,7 @@ def setup_mygrad(inp: dict):
 IMPLS = {
     "numpy": setup_numpy,
     "ours": setup_ours,
+    "compiled": setup_ours_compiled,
     "torch": setup_torch,
     "autograd": setup_autograd,
     "mygrad": setup_mygrad,

@@ -122,6 +122,31 @@ def setup_ours(inp: dict):
     return step
 
 
+# ----- ours, compiled (ag.compile: traced once, then generated NumPy code) -----
+def setup_ours_compiled(inp: dict):
+    import autograd_engine as ag
+
+    x, y = ag.Tensor(inp["x"]), ag.Tensor(inp["y"][:, None])
+    params = [ag.Tensor(p, requires_grad=True) for p in _params(inp)]
+    n = len(inp["x"])
+
+    @ag.compile
+    def forward_backward():
+        loss = _loss_generic(ag.matmul, ag.relu, ag.sum, params, x, y, n)
+        loss.backward()
+        return loss
+
+    def step() -> float:
+        loss = forward_backward()
+        for p in params:
+            d = p.data
+            d -= LR * p.grad.data
+            p.grad = None
+        return loss.item()
+
+    return step
+
+
 # ----- PyTorch -----
 def setup_torch(inp: dict):
     import torch
@@ -188,6 +213,7 @@ def setup_mygrad(inp: dict):
 IMPLS = {
     "numpy": setup_numpy,
     "ours": setup_ours,
+    "compiled": setup_ours_compiled,
     "torch": setup_torch,
     "autograd": setup_autograd,
     "mygrad": setup_mygrad,

@@ -109,7 +109,8 @@ def setup_ours(inp: dict):
 
 
 # ----- ours, through the nn package (nn.Linear, nn.functional.cross_entropy, nn.optim.SGD) -----
-def setup_ours_nn(inp: dict):
+def _nn_setup(inp: dict):
+    """The nn model (weights from ``inp``), its SGD optimizer, the inputs and the loss."""
     import autograd_engine as ag
 
     try:
@@ -131,9 +132,11 @@ def setup_ours_nn(inp: dict):
         if i < n:
             mods.append(ReLU())
     model = Sequential(*mods)
-    opt = SGD(model.parameters(), lr=LR)
-    x = ag.Tensor(inp["x"])
-    y = inp["y"]
+    return model, SGD(model.parameters(), lr=LR), ag.Tensor(inp["x"]), inp["y"], cross_entropy
+
+
+def setup_ours_nn(inp: dict):
+    model, opt, x, y, cross_entropy = _nn_setup(inp)
 
     def step() -> float:
         opt.zero_grad()
@@ -143,6 +146,58 @@ def setup_ours_nn(inp: dict):
         return loss.item()
 
     return step
+
+
+# ----- ours, compiled: the two steps above through ag.compile (traced once, then NumPy code) -----
+def setup_ours_compiled(inp: dict):
+    import autograd_engine as ag
+
+    x = ag.Tensor(inp["x"])
+    y = inp["y"]
+    rows = np.arange(len(y))
+    params = [(ag.Tensor(w, requires_grad=True), ag.Tensor(b, requires_grad=True))
+              for w, b in _layers(inp)]
+    flat = [p for wb in params for p in wb]
+
+    @ag.compile
+    def forward_backward():
+        h = x
+        for i, (w, b) in enumerate(params):
+            h = h @ w + b
+            if i < len(params) - 1:
+                h = ag.relu(h)
+        logp = ag.log_softmax(h, axis=-1)
+        loss = -ag.mean(logp[rows, y])
+        loss.backward()
+        return loss
+
+    def step() -> float:
+        loss = forward_backward()
+        for p in flat:
+            d = p.data
+            d -= LR * p.grad.data
+            p.grad = None
+        return loss.item()
+
+    return step
+
+
+def setup_ours_nn_compiled(inp: dict):
+    """The whole ``ours_nn`` training step (zero_grad, forward, loss, backward, SGD step)
+    compiled: the optimizer's step is replayed on the compiled gradients."""
+    import autograd_engine as ag
+
+    model, opt, x, y, cross_entropy = _nn_setup(inp)
+
+    @ag.compile
+    def train_step():
+        opt.zero_grad()
+        loss = cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return lambda: train_step().item()
 
 
 # ----- PyTorch, idiomatic: F.linear, F.cross_entropy, optim.SGD -----
@@ -233,6 +288,8 @@ IMPLS = {
     "numpy": setup_numpy,
     "ours": setup_ours,
     "ours_nn": setup_ours_nn,
+    "compiled": setup_ours_compiled,
+    "compiled_nn": setup_ours_nn_compiled,
     "torch": setup_torch,
     "autograd": setup_autograd,
     "mygrad": setup_mygrad,

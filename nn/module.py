@@ -485,6 +485,7 @@ class Module:
         """Self: parameters always live in main memory here."""
         return self
 
+    @ag.replayed  # inside ag.compile: called again at every replay, not traced into
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the parameters' gradients: to None (default), or to zeros in place.
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import autograd_engine as ag
+
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "StepLR"]
@@ -49,6 +51,7 @@ class LRScheduler:
     def get_lr(self) -> list[float]:
         raise TypeError(f"{type(self).__name__} does not define get_lr()")
 
+    @ag.replayed  # inside ag.compile: called again at every replay, not traced into
     def step(self) -> None:
         """Advance one epoch and set the new learning rates."""
         self._step_count += 1

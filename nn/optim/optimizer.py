@@ -96,6 +96,7 @@ class Optimizer:
             raise ValueError("a parameter group contains the same parameter more than once")
         self.param_groups.append(group)
 
+    @ag.replayed  # inside ag.compile: called again at every replay, not traced into
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: to None (default) or to zeros in place.
 
@@ -116,6 +117,7 @@ class Optimizer:
                     p.grad.data[...] = 0
                     ag.increment_version(p.grad)
 
+    @ag.replayed  # inside ag.compile: the array update runs again on the compiled gradients
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; ``closure`` (optional)
         re-evaluates the model and returns the loss, which ``step`` returns."""

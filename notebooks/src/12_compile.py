@@ -1,0 +1,211 @@
+# %% [markdown]
+# # 12. The engine wrote your backprop: `ag.compile`
+#
+# Every op of an eager autograd engine pays for its bookkeeping: a graph node, a Tensor, a
+# dictionary lookup in the backward pass. On small arrays that bookkeeping costs more than the
+# arithmetic. JAX's `jit`, `torch.compile` and tinygrad's `TinyJit` remove it the same way: run
+# the function once while *recording* what it does, then replay the recording.
+#
+# `ag.compile(fn)` does this, and replays the recording as **generated Python source**: the
+# forward pass and the backward pass written out as straight-line NumPy, with a comment on every
+# statement naming the op and your source line it came from. For a small network this is exactly
+# the backpropagation code people write by hand, so we can put the two side by side.
+#
+# The hand-written version is the classic one from the article *Backpropagation Explained*: a
+# `NeuralNetwork` class in NumPy whose `backpropagation` method trains a 2-4-1 sigmoid network
+# on XOR.
+
+# %%
+import time
+
+import numpy as np
+
+import autograd_engine as ag
+import nn
+
+X_data = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+y_data = np.array([[0], [1], [1], [0]], dtype=np.float64)
+rng = np.random.default_rng(0)
+W1_0, b1_0 = rng.standard_normal((2, 4)), rng.standard_normal((1, 4))
+W2_0, b2_0 = rng.standard_normal((4, 1)), rng.standard_normal((1, 1))
+
+# %% [markdown]
+# ## The hand-written backprop
+#
+# The article's class, unchanged except for the starting weights (ours, fixed, so that both
+# versions start from the same point) and the list of layers written out for 2-4-1.
+
+# %%
+class NeuralNetwork:
+    def __init__(self):
+        self.num_layers = 3
+        self.weights = [W1_0.copy(), W2_0.copy()]
+        self.biases = [b1_0.copy(), b2_0.copy()]
+
+    def sigmoid(self, x):
+        return 1 / (1 + np.exp(-x))
+
+    def sigmoid_derivative(self, x):
+        return self.sigmoid(x) * (1 - self.sigmoid(x))
+
+    def feedforward(self, x):
+        self.a = [x]
+        self.z = []
+        for i in range(self.num_layers - 1):
+            z = np.dot(self.a[-1], self.weights[i]) + self.biases[i]
+            self.z.append(z)
+            self.a.append(self.sigmoid(z))
+        return self.a[-1]
+
+    def backpropagation(self, x, y, learning_rate):
+        m = x.shape[0]
+        delta_w = [np.zeros(w.shape) for w in self.weights]
+        delta_b = [np.zeros(b.shape) for b in self.biases]
+        self.feedforward(x)
+        delta = (self.a[-1] - y) * self.sigmoid_derivative(self.z[-1])
+        delta_w[-1] = np.dot(self.a[-2].T, delta) / m
+        delta_b[-1] = np.sum(delta, axis=0, keepdims=True) / m
+        for l in range(2, self.num_layers):
+            z = self.z[-l]
+            sp = self.sigmoid_derivative(z)
+            delta = np.dot(delta, self.weights[-l + 1].T) * sp
+            delta_w[-l] = np.dot(self.a[-l - 1].T, delta) / m
+            delta_b[-l] = np.sum(delta, axis=0, keepdims=True) / m
+        for i in range(self.num_layers - 1):
+            self.weights[i] -= learning_rate * delta_w[i]
+            self.biases[i] -= learning_rate * delta_b[i]
+
+
+# %% [markdown]
+# `delta` is ∂C/∂z of a layer, for the cost `C = Σ (a - y)² / (2m)` (that is what
+# `(a - y) * σ'(z)` and the `/ m` amount to).
+#
+# ## The same training step in the engine, compiled
+#
+# The same network with the engine's ops: the forward pass and the cost, `loss.backward()`, and an
+# `nn.optim.SGD` step. Named tensors give the generated code readable names. `@ag.compile` runs
+# the function normally on its first call (the trace), then generates code for it.
+
+# %%
+W1 = ag.Tensor(W1_0.copy(), requires_grad=True, name="W1")
+b1 = ag.Tensor(b1_0.copy(), requires_grad=True, name="b1")
+W2 = ag.Tensor(W2_0.copy(), requires_grad=True, name="W2")
+b2 = ag.Tensor(b2_0.copy(), requires_grad=True, name="b2")
+opt = nn.optim.SGD([W1, b1, W2, b2], lr=0.1)
+
+
+def step(X, y):
+    opt.zero_grad()
+    a1 = ag.sigmoid(X @ W1 + b1)
+    a2 = ag.sigmoid(a1 @ W2 + b2)
+    d = a2 - y
+    loss = (d * d).sum() / (2 * X.shape[0])
+    loss.backward()
+    opt.step()
+    return loss
+
+
+train_step = ag.compile(step)  # or write @ag.compile above `def step`
+X, y = ag.Tensor(X_data), ag.Tensor(y_data)
+print("first call (traced):", train_step(X, y).item())
+print("second call (generated code):", train_step(X, y).item())
+print(train_step.cache_info())
+
+# %% [markdown]
+# ## What the engine wrote
+#
+# `train_step.source()` is the code that ran on the second call. Nothing in it is a Tensor or a
+# graph node: `T` is the list of tensors the step reads (its arguments `X`, `y`, then the
+# parameters it reached), and every other name is a NumPy array.
+
+# %%
+print(train_step.source())
+
+# %% [markdown]
+# ## Line by line
+#
+# Read the generated `backward` from the top; it follows the engine's order, from the loss back
+# to the weights.
+#
+# | hand-written (`backpropagation`) | generated by `ag.compile` |
+# |---|---|
+# | (implicit: ∂C/∂C = 1) | `d_div_1 = np.float64(1)`: the seed of `loss.backward()` |
+# | `(self.a[-1] - y)` and the `/ m`, folded into one `delta` | the rules of `Div`, `Sum` and `Mul`, one statement each: `d_div_1 / 8`, broadcast to the batch, then `d * d`'s two factors, `d_mul_1 * sub_1` twice, added up |
+# | `* self.sigmoid_derivative(self.z[-1])`, which computes σ(z) twice more | `d_sub_1_3_s = d_sub_1_3 * sigmoid_2` and `d_add_2 = d_sub_1_3_s - d_sub_1_3_s * sigmoid_2`: σ′ = σ(1 − σ) from the σ the forward pass saved |
+# | `delta_w[-1] = np.dot(self.a[-2].T, delta) / m` | `d_W2 = np.dot(sigmoid_1.T, d_add_2)` (the `/ m` was applied once, at the top) |
+# | `delta_b[-1] = np.sum(delta, axis=0, keepdims=True) / m` | `d_b2 = d_add_2.sum(axis=(0,))` and `.reshape((1, 1))`: *unbroadcasting*, decided at trace time because `b2` of shape (1, 1) was broadcast over the batch |
+# | `delta = np.dot(delta, self.weights[-l + 1].T) * sp` | `d_sigmoid_1 = np.dot(d_add_2, W2.T)`, then the sigmoid rule again |
+# | `delta_w[-l] = np.dot(self.a[-l - 1].T, delta) / m` | `d_W1 = np.dot(X.T, d_add_1)` |
+# | `delta_b[-l] = np.sum(delta, axis=0, keepdims=True) / m` | `d_b1 = d_add_1.sum(axis=(0,))`, `.reshape((1, 4))` |
+# | `self.weights[i] -= learning_rate * delta_w[i]` | `_write_grad(...)` into each `.grad`, then `Optimizer_step()`: the optimizer's own array update, replayed |
+#
+# The two are the same chain rule. The differences are choices: the hand-written code divides by
+# `m` at every weight, the engine once at the top; the hand-written `sigmoid_derivative`
+# recomputes σ from `z`, the engine keeps the forward's output (cheaper, and what every autograd
+# engine does). The generated code also frees every array right after its last use (`del`), as
+# eager backward frees what a node saved once the node has run.
+#
+# Both give the same network after training, up to rounding (the operations are grouped
+# differently):
+
+# %%
+net = NeuralNetwork()
+for _epoch in range(10000):
+    net.backpropagation(X_data, y_data, 0.1)
+for _ in range(9998):  # two steps already ran above
+    train_step(X, y)
+for name, hand, ours in [("W1", net.weights[0], W1), ("b1", net.biases[0], b1),
+                         ("W2", net.weights[1], W2), ("b2", net.biases[1], b2)]:
+    print(f"{name}: largest difference {np.max(np.abs(hand - ours.data)):.1e}")
+print("predictions:", np.round(net.feedforward(X_data).ravel(), 3))
+
+# %% [markdown]
+# ## What it buys
+#
+# Per training step, on this tiny network (times vary with the machine; the ratios are what to
+# look at):
+
+# %%
+def per_step(fn, n=300):
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        best = min(best, (time.perf_counter() - t) / n)
+    return best * 1e6
+
+
+hand = per_step(lambda: net.backpropagation(X_data, y_data, 0.1))
+eager = per_step(lambda: step(X, y))  # the same step, not compiled
+compiled = per_step(lambda: train_step(X, y))
+print(f"hand-written NumPy {hand:6.1f} µs   eager engine {eager:6.1f} µs ({eager / hand:.1f}x)   "
+      f"compiled {compiled:6.1f} µs ({compiled / hand:.1f}x)")
+
+# %% [markdown]
+# ## What cannot be compiled, and why
+#
+# The trace runs your Python once. Anything Python decides from a *value* computed inside the
+# function would be frozen into the generated code, so the tracer refuses it, as JAX does:
+
+# %%
+@ag.compile
+def step_with_a_branch(X, y):
+    a = ag.sigmoid(X @ W1 + b1) @ W2
+    loss = ((a - y) * (a - y)).sum()
+    if loss.item() > 1.0:  # depends on this call's numbers
+        loss = loss * 0.5
+    loss.backward()
+    return loss
+
+
+try:
+    step_with_a_branch(X, y)
+except ag.TracingError as exc:
+    print(exc)
+
+# %% [markdown]
+# The fix is to keep the decision in tensor ops (`ag.where(cond, a, b)`), or to make it outside
+# the compiled function. Reading an *argument* is allowed instead: the compiled code is then reused
+# only while that argument holds the same values, and traced again when it changes. A different
+# shape, dtype or `requires_grad` of any tensor also traces again (`cache_info()` counts it).
