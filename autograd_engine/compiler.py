@@ -127,6 +127,9 @@ def replayed(fn: Callable) -> Callable:
     >>> calls
     ['step', 'step']
     """
+    if not callable(fn):
+        raise TypeError(f"replayed: expected a function to mark, got {type(fn).__name__}; use "
+                        "@ag.replayed on a def")
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
