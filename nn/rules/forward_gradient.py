@@ -1,9 +1,8 @@
 """Forward gradients: a directional derivative times its direction.
 
 The directional derivative ``∇L · v`` is what forward-mode AD computes in one forward pass. Here it
-is computed with :func:`autograd_engine.func.jvp`, which today evaluates the Jacobian-vector product
-with the double-VJP trick (two reverse passes) and will run in forward mode once the engine has it;
-the estimator and its properties are the same either way.
+is computed with :func:`autograd_engine.func.jvp`, which carries tangents alongside the values
+through one forward pass (forward-mode AD); no backward pass is run.
 """
 
 from __future__ import annotations

@@ -77,8 +77,8 @@ plt.show()
 # SPSA's central difference and the forward gradient's exact directional derivative give the
 # same estimator up to the distribution of the direction, and the curves agree. Activity
 # perturbation is what makes both usable on this network. `ForwardGradient` takes its directional
-# derivative with `autograd_engine.func.jvp` (today computed with the double-VJP trick; a true
-# forward mode would give the same numbers in one forward pass).
+# derivative with `autograd_engine.func.jvp`, which carries tangents through one forward pass
+# (forward-mode AD): no backward pass at all.
 #
 # ## Training
 #
