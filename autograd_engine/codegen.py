@@ -42,7 +42,7 @@ from .compiler import (
     Value,
     _Tracer,
 )
-from .function import Function
+from .function import _NO_GRAD_CTX, Function
 from .ops._util import broadcast_view, normalize_axes
 from .ops.elementwise import _IN_PLACE_MIN, _stable_sigmoid
 from .tensor import Tensor
@@ -85,30 +85,8 @@ class _TensorCtx(_Ctx):
                                    else i for i in items)
 
 
-# (function.py has the same two classes; these are kept here so that generated code depends on
-# nothing private of the engine, whose internals change)
-class _NeverNeeded(tuple):
-    def __getitem__(self, index: Any) -> bool:  # type: ignore[override]
-        return False
-
-
-class _NoGradCtx:
-    """The ``ctx`` of an op whose gradient is not needed: accepts and forgets."""
-
-    __slots__ = ()
-    needs_input_grad = _NeverNeeded()
-
-    def save_for_backward(self, *items: Any) -> None:
-        pass
-
-    def mark_non_differentiable(self, *outputs: Any) -> None:
-        pass
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        pass
-
-
-_NG = _NoGradCtx()
+# The ctx of an op whose gradient is not needed (it accepts and forgets), as apply_any uses.
+_NG = _NO_GRAD_CTX
 
 
 def _tensor_rule(rule: Callable, ctx: Any, *grads: Any) -> tuple:
