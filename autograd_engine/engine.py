@@ -184,7 +184,7 @@ def _execute(
             # The previous node's incoming gradient is released only after this node's rule has
             # allocated its results (as `g = g * a` does by hand): freed first, its memory merges
             # into the top of the heap, glibc trims it and the very next allocation faults fresh
-            # pages back in (3,600 page faults a step on op_overhead_256; 64 this way).
+            # pages back in (see benchmarks/README.md, op_overhead_256).
             previous = grads
             grads = ready_grads.pop()
             metas = node._meta
@@ -502,7 +502,7 @@ _refcounts_as_expected()
 
 def _one_like(d: Any) -> Any:
     """The implied gradient of a one-element output ``d``: a NumPy scalar 1 for a 0-d output (as
-    ops give 0-d results; ``np.ones`` takes 1 µs), else an array of ones of ``d``'s shape."""
+    ops give 0-d results, and ``np.ones`` is slow for them), else an array of ones of ``d``'s shape."""
     return np.ones(d.shape, d.dtype) if d.ndim else d.dtype.type(1)
 
 

@@ -18,9 +18,9 @@ no reference cycles and die by reference counting as soon as the last output is 
 A node is a ``list`` underneath: its items are its n edges followed by its n arguments (the layout
 ``apply`` describes), so that a node is one object for Python's cyclic garbage collector instead of
 two (an object and a tuple of edges). The collector scans every live node again and again while a
-graph grows, and on graphs of many scalar ops it took almost a quarter of the time (``python3 -m
-benchmarks.profile scalar_graph --gc``: 88 ms of a 376 ms step with a tuple per node, 34 ms of 319
-this way). Nothing public depends on it: read a node through ``next_functions`` and ``inputs``. Equality
+graph grows, so on graphs of many scalar ops every tracked object per node costs collector time
+(measure with ``python3 -m benchmarks.profile scalar_graph --gc``; figures in
+``benchmarks/README.md``). Nothing public depends on it: read a node through ``next_functions`` and ``inputs``. Equality
 and hashing are by identity, as for any object.
 
 Undoing broadcasting and casting gradients to each input's shape and dtype happens once, in the
@@ -196,7 +196,7 @@ class Function(list):
         """Run the op on ``args`` and record it for backward when needed.
 
         The hottest code in the engine, hence one function with plain loops (a helper call or a
-        list comprehension is a separate frame on Python 3.11). With grad mode on, one pass over
+        list comprehension is a separate frame). With grad mode on, one pass over
         the arguments unwraps them and builds the node's edges (see ``edges``). For n arguments,
         the node's list items are n edges, each the producer node, the leaf Tensor, or None for
         an argument that gets no gradient, followed by the n arguments themselves
@@ -288,7 +288,7 @@ class Function(list):
         else:
             ctx = _NO_GRAD_CTX
         try:
-            n = len(arrays)  # fixed-arity calls are inlined by Python 3.11; `*arrays` is not
+            n = len(arrays)  # (a fixed-arity call is cheaper for the interpreter than `*arrays`)
             if n == 2 and not params:
                 out = cls.forward(ctx, arrays[0], arrays[1])
             elif n == 1 and not params:
@@ -336,7 +336,7 @@ class Function(list):
                 ctx._out = out
                 ctx._saved = OUTPUT_ONLY
             else:
-                # (the ends first: most ops have one or two inputs, and map costs 150 ns)
+                # (the ends first: most ops have one or two inputs, for which map is overhead)
                 if not (len(saved) == n and saved[0] is arrays[0] and saved[-1] is arrays[-1]
                         and (n < 3 or all(map(_is, saved, arrays)))):
                     ctx._saved = ctx._resolve_saved(saved, args, arrays, out)
@@ -669,7 +669,7 @@ def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
             return fn.apply(*args, **params)
     if params:
         return fn.forward(_NO_GRAD_CTX, *args, **params)
-    if len(args) == 2:  # a fixed-arity call is inlined by Python 3.11, a `*args` call is not
+    if len(args) == 2:  # a fixed-arity call is cheaper for the interpreter than `*args`
         return fn.forward(_NO_GRAD_CTX, args[0], args[1])
     return fn.forward(_NO_GRAD_CTX, *args)  # (an empty ** costs as much as the loop)
 

@@ -364,8 +364,8 @@ class TanhBackward(Function):
             np.subtract(1, d, out=d)  # in place on the fresh array: one allocation, not three
             np.multiply(grad, d, out=d)
             return d
-        # Not grad * (1 - d): NumPy 2 takes twice as long for a Python scalar with an array
-        # (about 0.55 us on small arrays) as for two arrays
+        # Not grad * (1 - d): NumPy 2 is slower for a Python scalar with an array than for two
+        # arrays, on small arrays
         return grad - grad * d
 
     @staticmethod
