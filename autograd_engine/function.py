@@ -20,8 +20,8 @@ A node is a ``list`` underneath: its items are its n edges followed by its n arg
 two (an object and a tuple of edges). The collector scans every live node again and again while a
 graph grows, so on graphs of many scalar ops every tracked object per node costs collector time
 (measure with ``python3 -m benchmarks.profile scalar_graph --gc``; figures in
-``benchmarks/README.md``). Nothing public depends on it: read a node through ``next_functions`` and ``inputs``. Equality
-and hashing are by identity, as for any object.
+``benchmarks/README.md``). Nothing public depends on it: read a node through ``next_functions``
+and ``inputs``. Equality and hashing are by identity, as for any object.
 
 Undoing broadcasting and casting gradients to each input's shape and dtype happens once, in the
 engine, after every ``backward``: a rule may return a gradient of the broadcast shape.
