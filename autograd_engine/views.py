@@ -100,6 +100,8 @@ def refresh_view(v: Tensor) -> None:
     v._grad_fn = fresh._grad_fn
     v._output_nr = fresh._output_nr
     v._requires_grad = fresh._requires_grad
+    if v._retains_grad and v._grad_fn is not None:  # retain_grad() follows the view's history
+        v._grad_fn._retain_grad(v._output_nr)
 
 
 def view_positions(v: Tensor) -> np.ndarray:

@@ -212,6 +212,17 @@ def test_a_view_of_a_plain_tensor_written_with_a_value_that_requires_grad():
     np.testing.assert_allclose(x.grad.data, [2 * 2 * 10, 2 * 3 * 100])
 
 
+def test_retain_grad_on_a_view_survives_a_write_to_its_base():
+    x = T([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    v = y[1:]
+    v.retain_grad()
+    y *= 3  # v's values and history change with y's
+    (v * v).sum().backward()
+    np.testing.assert_allclose(v.grad.data, [24.0, 36.0])  # as PyTorch
+    np.testing.assert_allclose(x.grad.data, [0.0, 144.0, 216.0])
+
+
 def test_transpose_and_reshape_views_write_through():
     x = T(np.arange(6.0).reshape(2, 3), requires_grad=True)
     y = x * 1
