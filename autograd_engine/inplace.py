@@ -254,9 +254,13 @@ def _write_recorded(t: Tensor, compute: Any, op: str) -> None:
         old_base._requires_grad = base._requires_grad
         flat = SetItem.apply(old_base.reshape(-1), new, index=positions)
         rebased = flat.reshape(base._data.shape)
+        if base._retains_grad and base._grad_fn is not None and base._grad_fn._retained:
+            base._grad_fn._retained.pop(base._output_nr, None)
         base._grad_fn = rebased._grad_fn
         base._output_nr = rebased._output_nr
         base._requires_grad = True
+        if base._retains_grad:  # retain_grad() follows the base's new history
+            base._grad_fn._retain_grad(base._output_nr)
         refresh_view(t)
     if t._retains_grad and t._grad_fn is not None:
         t._grad_fn._retain_grad(t._output_nr)

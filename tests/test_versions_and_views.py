@@ -223,6 +223,17 @@ def test_retain_grad_on_a_view_survives_a_write_to_its_base():
     np.testing.assert_allclose(x.grad.data, [0.0, 144.0, 216.0])
 
 
+def test_retain_grad_on_a_base_survives_a_write_through_its_view():
+    x = T([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    v = y[1:]
+    v *= 3
+    (y * y).sum().backward()
+    np.testing.assert_allclose(y.grad.data, [4.0, 24.0, 36.0])  # as PyTorch
+    np.testing.assert_allclose(x.grad.data, [8.0, 144.0, 216.0])
+
+
 def test_transpose_and_reshape_views_write_through():
     x = T(np.arange(6.0).reshape(2, 3), requires_grad=True)
     y = x * 1
