@@ -432,11 +432,16 @@ def _run_program(lib, tensor, program):
     is_torch = lib is not ag
     x = tensor(np.linspace(0.5, 3.0, 12).reshape(3, 4), requires_grad=True)
     pool = [x * 1.5]
+    retained = []
     try:
         for kind, a, b, grad_mode in program:
             src = pool[a % len(pool)]
             if kind == "view":
                 pool.append(VIEW_MAKERS[b % len(VIEW_MAKERS)][1](src))
+            elif kind == "retain":
+                if src.requires_grad and not src.is_leaf:
+                    src.retain_grad()
+                    retained.append(src)
             elif kind == "op":
                 pool.append((src * 0.5 + 1).tanh() if b % 2 else src * src)
             else:
@@ -468,10 +473,12 @@ def _run_program(lib, tensor, program):
         return ("raised", str(exc)[:40])
     values = [np.array(t.detach().numpy() if is_torch else t.data) for t in pool]
     grad = None if x.grad is None else np.array(x.grad.numpy() if is_torch else x.grad.data)
-    return ("ok", values, grad)
+    kept = [None if t.grad is None else np.array(t.grad.numpy() if is_torch else t.grad.data)
+            for t in retained]
+    return ("ok", values + kept, grad)
 
 
-step = st.tuples(st.sampled_from(["view", "op", "write", "write"]), st.integers(0, 20),
+step = st.tuples(st.sampled_from(["view", "op", "write", "write", "retain"]), st.integers(0, 20),
                  st.integers(0, 20), st.booleans())
 
 
@@ -485,7 +492,9 @@ def test_random_programs_of_views_and_writes_against_torch(program):
     assert ours[0] == theirs[0], f"torch: {theirs[:2]}; ours: {ours[:2]}"
     if ours[0] == "ok":
         for a, b in zip(ours[1], theirs[1]):
-            np.testing.assert_allclose(a, b, rtol=1e-12)
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_allclose(a, b, rtol=1e-12)
         if theirs[2] is None:
             assert ours[2] is None or not np.any(ours[2])
         else:
