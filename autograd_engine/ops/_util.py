@@ -58,8 +58,16 @@ def expand_reduced(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], kee
     return grad
 
 
-def data_of(x: Any) -> Any:
-    """The array behind a Tensor, or the value itself."""
+def stop_gradient(x: Any) -> Any:
+    """``x``'s value with no gradient through it: the array behind a Tensor (cut from the graph),
+    or the value itself. Rules use it for what is a constant of the derivative: masks, conditions,
+    signs (``np.where(stop_gradient(x) > 0, grad, 0)``), so that a recorded rule does not
+    differentiate through them.
+
+    >>> import autograd_engine as ag
+    >>> stop_gradient(ag.Tensor([1.0, -2.0], requires_grad=True)), stop_gradient(3.0)
+    (array([ 1., -2.]), 3.0)
+    """
     return x._data if isinstance(x, Tensor) else x
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, check_number, data_of
+from ._util import TensorLike, check_number, stop_gradient
 from .registry import NONZERO, POSITIVE, REALS, Domain, register
 
 # ----- binary arithmetic -------------------------------------------------------------------------
@@ -156,7 +156,7 @@ class Pow(_Broadcasting):
             # d(x**y)/dx = y * x**(y-1), defined as 0 where y == 0 and x == 0 (x**0 is constant,
             # but x**-1 is inf there), as PyTorch. The masked entries compute y = 1 instead, so
             # no 0 * inf reaches the gradients of this gradient: x**0 is 0 to every order.
-            flat = (data_of(y) == 0) & (data_of(x) == 0)
+            flat = (stop_gradient(y) == 0) & (stop_gradient(x) == 0)
             if np.any(flat):
                 safe_y = np.where(flat, 1.0, y)
                 gx = np.where(flat, 0.0, grad * (safe_y * x ** (safe_y - 1)))
@@ -165,7 +165,7 @@ class Pow(_Broadcasting):
         if need_y:
             out = ctx.saved_tensors[2]
             # d(x**y)/dy = x**y * log(x), defined as 0 where x == 0 and y >= 0 (PyTorch)
-            flat = (data_of(x) == 0) & (data_of(y) >= 0)
+            flat = (stop_gradient(x) == 0) & (stop_gradient(y) >= 0)
             if np.any(flat):
                 gy = np.where(flat, 0.0, grad * out * np.log(np.where(flat, 1.0, x)))
             else:
@@ -178,7 +178,7 @@ class Pow(_Broadcasting):
         x, y = saved[:2]
         d = None
         if ty is not None:  # out * log(x) * ty, 0 where x == 0 (as backward)
-            xd = data_of(x)
+            xd = stop_gradient(x)
             d = np.where(xd == 0, 0.0, ty * saved[2] * np.log(np.where(xd == 0, 1.0, x)))
         if tx is None:
             return d
@@ -337,7 +337,7 @@ _INV_SQRT2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
-Abs = _elementwise("Abs", np.abs, lambda g, x, out: g * np.sign(data_of(x)), "x")
+Abs = _elementwise("Abs", np.abs, lambda g, x, out: g * np.sign(stop_gradient(x)), "x")
 Exp = _elementwise("Exp", np.exp, lambda g, x, out: g * out, "out")
 Log = _elementwise("Log", np.log, lambda g, x, out: g / x, "x")
 Log1p = _elementwise("Log1p", np.log1p, lambda g, x, out: g / (1 + x), "x")
@@ -468,25 +468,25 @@ class Relu(Function):
         # Multiplying by the mask is ~10x faster than np.where on large activations; the only
         # difference is that a NaN/inf upstream gradient on a dead unit gives NaN rather than 0.
         # `out != 0` rather than `out > 0`: a NaN input passes its gradient, as in PyTorch.
-        return (grad * (data_of(out) != 0),)
+        return (grad * (stop_gradient(out) != 0),)
 
     @staticmethod
     def jvp(ctx, t):  # elementwise: the same mask
         (out,) = ctx.saved_tensors
-        return t * (data_of(out) != 0)
+        return t * (stop_gradient(out) != 0)
 
 
 LeakyRelu = _elementwise(
     "LeakyRelu",
     lambda x, slope=0.01: np.where(np.asarray(x) > 0, x, np.multiply(x, slope)),
-    lambda g, x, out, slope=0.01: g * np.where(data_of(x) > 0, 1.0, slope).astype(x.dtype),
+    lambda g, x, out, slope=0.01: g * np.where(stop_gradient(x) > 0, 1.0, slope).astype(x.dtype),
     "x",
 )
 Elu = _elementwise(
     # (alpha * e**x written as out + alpha below 0 and as the constant alpha at 0, so that the
     # second derivative at the kink is 0, as PyTorch's)
     "Elu", _elu, lambda g, x, out, alpha=1.0: np.where(
-        data_of(x) > 0, g, g * np.where(data_of(x) < 0, out + alpha, alpha)), "both"
+        stop_gradient(x) > 0, g, g * np.where(stop_gradient(x) < 0, out + alpha, alpha)), "both"
 )
 Erf = _elementwise(
     "Erf", _erf, lambda g, x, out: g * (_TWO_OVER_SQRT_PI * np.exp(-(x * x))), "x"
@@ -726,14 +726,14 @@ class _MaxMin(_Broadcasting):
 
     @classmethod
     def backward(cls, ctx, grad):
-        x, y = (data_of(t) for t in ctx.saved_tensors)
+        x, y = (stop_gradient(t) for t in ctx.saved_tensors)
         share_x = np.where(cls.wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(grad.dtype)
         need_x, need_y = ctx.needs_input_grad
         return (grad * share_x if need_x else None), (grad * (1 - share_x) if need_y else None)
 
     @classmethod
     def jvp(cls, ctx, tx, ty):
-        x, y = (data_of(t) for t in ctx.saved_tensors)
+        x, y = (stop_gradient(t) for t in ctx.saved_tensors)
         dtype = (tx if tx is not None else ty).dtype
         share_x = np.where(cls.wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(dtype)
         if ty is None:
@@ -855,7 +855,7 @@ def clip(x: TensorLike, a_min: Any = None, a_max: Any = None) -> Tensor:
     >>> ag.clip(ag.Tensor([-2.0, 0.5, 2.0]), -1.0, 1.0)
     Tensor([-1. ,  0.5,  1. ])
     """
-    a_min, a_max = data_of(a_min), data_of(a_max)
+    a_min, a_max = stop_gradient(a_min), stop_gradient(a_max)
     for name, bound in (("a_min", a_min), ("a_max", a_max)):
         if bound is not None and np.asarray(bound).dtype.kind not in "biuf":
             raise TypeError(f"clip: {name} must be a number, an array of numbers or None, got "

@@ -17,7 +17,7 @@ import numpy as np
 from ..function import Function, apply_any
 from ..tensor import Tensor
 from ..views import mark_multi_output
-from ._util import Axis, TensorLike, data_of, normalize_axes
+from ._util import Axis, TensorLike, normalize_axes, stop_gradient
 from .registry import register
 from .shape import GetItem
 
@@ -91,14 +91,15 @@ class Stack(Function):
 
 def _check_join(op: str, arrays: Sequence[Any], axis: int, skip_axis: bool) -> None:
     """Explain mismatched shapes before NumPy does (it names only the first mismatch)."""
-    shapes = [np.shape(data_of(a)) for a in arrays]
+    shapes = [np.shape(stop_gradient(a)) for a in arrays]
     first = shapes[0]
     for k, s in enumerate(shapes[1:], start=1):
         if len(s) != len(first):
             raise ValueError(
                 f"{op}: all inputs must have the same number of dimensions, but input 0 has shape "
-                f"{first} and input {k} has shape {s} (shapes: {_shapes([data_of(a) for a in arrays])});"
-                " reshape or expand_dims the inputs first"
+                f"{first} and input {k} has shape {s} (shapes: "
+                f"{_shapes([stop_gradient(a) for a in arrays])}); reshape or expand_dims the "
+                "inputs first"
             )
         bad = [d for d in range(len(s)) if s[d] != first[d] and not (skip_axis and d == axis)]
         if bad:
@@ -136,7 +137,7 @@ def concatenate(arrays: Sequence[TensorLike], axis: int | None = 0) -> Tensor:
     if axis is None:
         items = [a.reshape(-1) for a in items]
         axis = 0
-    ndim = np.ndim(data_of(items[0]))
+    ndim = np.ndim(stop_gradient(items[0]))
     if ndim == 0:
         raise ValueError(
             "concatenate: 0-d (scalar) inputs cannot be concatenated; use stack to make a new axis, "
@@ -161,7 +162,7 @@ def stack(arrays: Sequence[TensorLike], axis: int = 0) -> Tensor:
     items = [_operand(a) for a in arrays]
     if not items:
         raise ValueError("stack: need at least one tensor to stack")
-    ndim = np.ndim(data_of(items[0]))
+    ndim = np.ndim(stop_gradient(items[0]))
     axis = normalize_axes(axis, ndim + 1, "stack")[0]
     _check_join("stack", items, axis, skip_axis=False)
     return Stack.apply(*items, axis=axis)
@@ -267,9 +268,9 @@ def pad(x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: 
             f"pad: only mode='constant' is supported, got mode={mode!r}; build other modes from "
             "concatenate and flip"
         )
-    ndim = np.ndim(data_of(x))
+    ndim = np.ndim(stop_gradient(x))
     return Pad.apply(x, pad_width=_pad_pairs(pad_width, ndim),
-                     constant_values=data_of(constant_values))
+                     constant_values=stop_gradient(constant_values))
 
 
 # ----- flip -------------------------------------------------------------------------------------
@@ -303,5 +304,5 @@ def flip(x: TensorLike, axis: Axis = None) -> Tensor:
     Tensor([[2., 1.],
             [4., 3.]])
     """
-    axes = normalize_axes(axis, np.ndim(data_of(x)), "flip")
+    axes = normalize_axes(axis, np.ndim(stop_gradient(x)), "flip")
     return Flip.apply(x, axes=axes)

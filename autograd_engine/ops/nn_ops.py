@@ -30,7 +30,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..function import Function, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, data_of
+from ._util import TensorLike, stop_gradient
 from .registry import register
 
 Pair = tuple[int, int]
@@ -375,7 +375,7 @@ def max_pool2d(x: TensorLike, kernel_size: Any, stride: Any = None, padding: Any
     Tensor([[[[0., 0.],
               [1., 0.]]]])
     """
-    shape = np.shape(data_of(x))
+    shape = np.shape(stop_gradient(x))
     kernel, stride, padding, _ = _pool_params("max_pool2d", shape, kernel_size, stride, padding)
     return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
 
@@ -484,7 +484,7 @@ def one_hot(indices: TensorLike, num_classes: int = -1, dtype: Any = np.float64)
     Tensor([[1., 0., 0.],
             [0., 0., 1.]])
     """
-    idx = np.asarray(data_of(indices))
+    idx = np.asarray(stop_gradient(indices))
     if idx.dtype.kind not in "iu":
         raise TypeError(
             f"one_hot: indices must be integers, got dtype {idx.dtype}; convert with "

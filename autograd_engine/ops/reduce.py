@@ -20,9 +20,9 @@ from ._util import (
     Axis,
     TensorLike,
     broadcast_view,
-    data_of,
     expand_reduced,
     normalize_axes,
+    stop_gradient,
 )
 from .registry import register
 
@@ -76,14 +76,14 @@ class _Extreme(Function):
     @classmethod
     def backward(cls, ctx, grad):
         x, out = ctx.saved_tensors
-        mask = data_of(x) == expand_reduced(data_of(out), x.shape, ctx.axes, ctx.keepdims)
+        mask = stop_gradient(x) == expand_reduced(stop_gradient(out), x.shape, ctx.axes, ctx.keepdims)
         share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(grad.dtype)
         return (expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims) * share,)
 
     @classmethod
     def jvp(cls, ctx, t):  # the mean of the tangent over the tied extremes (as backward shares)
         x, out = ctx.saved_tensors
-        mask = data_of(x) == expand_reduced(data_of(out), x.shape, ctx.axes, ctx.keepdims)
+        mask = stop_gradient(x) == expand_reduced(stop_gradient(out), x.shape, ctx.axes, ctx.keepdims)
         share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(t.dtype)
         return (t * share).sum(axis=ctx.axes, keepdims=ctx.keepdims)
 
@@ -111,14 +111,14 @@ class Prod(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         g = expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims)
-        if np.all(np.abs(data_of(x)) > 1e-8):  # out / x is exact enough, and differentiable again
+        if np.all(np.abs(stop_gradient(x)) > 1e-8):  # out / x is exact enough, and differentiable again
             return (g * expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x,)
         return (g * _prod_of_others(x, ctx.axes),)
 
     @staticmethod
     def jvp(ctx, t):
         x, out = ctx.saved_tensors
-        if np.all(np.abs(data_of(x)) > 1e-8):
+        if np.all(np.abs(stop_gradient(x)) > 1e-8):
             factor = expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x
         else:
             factor = _prod_of_others(x, ctx.axes)
@@ -171,14 +171,14 @@ class Std(Function):
         shape, axes, keep = x.shape, ctx.axes, ctx.keepdims
         out_k = expand_reduced(out, shape, axes, keep)
         # A constant slice has std 0 and x - mean == 0 there: use 1 as divisor, so the gradient is 0
-        safe = np.where(data_of(out_k) == 0, 1.0, out_k)
+        safe = np.where(stop_gradient(out_k) == 0, 1.0, out_k)
         centered = x - x.sum(axis=axes, keepdims=True) / ctx.n
         return (expand_reduced(grad, shape, axes, keep) * centered / (ctx.dof * safe),)
 
     @staticmethod
     def jvp(ctx, t):
         x, out = ctx.saved_tensors
-        safe = np.where(data_of(out) == 0, 1.0, out)  # a constant slice: tangent 0, as backward
+        safe = np.where(stop_gradient(out) == 0, 1.0, out)  # a constant slice: tangent 0, as backward
         centered = x - x.sum(axis=ctx.axes, keepdims=True) / ctx.n
         return (centered * t).sum(axis=ctx.axes, keepdims=ctx.keepdims) / (ctx.dof * safe)
 
