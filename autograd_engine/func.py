@@ -37,7 +37,7 @@ import numpy as np
 
 from . import forward_ad
 from .engine import grad as _autograd_grad
-from .function import Function, apply_any
+from .function import Op, apply_any
 from .grad_mode import STATE, enable_grad
 from .tensor import Tensor
 
@@ -49,10 +49,8 @@ __all__ = [
 _DEPTH = [0]
 
 
-class _Alias(Function):
+class _Alias(Op):
     """Identity op: a fresh graph node standing for an argument that already requires grad."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x):
@@ -67,10 +65,8 @@ class _Alias(Function):
         return t
 
 
-class _Stack(Function):
+class _Stack(Op):
     """``np.stack(rows)`` along a new first axis, differentiable (assembles Jacobians)."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, *rows):

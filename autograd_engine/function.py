@@ -630,6 +630,16 @@ class Function(list):
         return f"<{self.name}>"
 
 
+
+class Op(Function):
+    """The base of the built-in ops: a :class:`Function` whose ``backward`` is written with
+    operators, array methods, NumPy functions and ``stop_gradient`` only, so that it also runs on
+    plain arrays whenever no graph of the backward pass is built (``backward_on_arrays``). A user
+    op subclasses ``ag.Function`` and may declare the same."""
+
+    backward_on_arrays = True
+
+
 _new = object.__new__
 _new_node = list.__new__  # a node (a list subclass) without its items yet
 _extend = list.extend  # (not ctx.extend: a subclass may define a method of that name)

@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .function import OUTPUT_ONLY, Function
+from .function import OUTPUT_ONLY, Op
 from .grad_mode import STATE
 from .ops.shape import _plain_index
 from .tensor import Tensor, _counter
@@ -64,7 +64,7 @@ from .views import refresh_view, view_positions
 __all__ = ["SetItem", "increment_version"]
 
 
-class SetItem(Function):
+class SetItem(Op):
     """``out = x.copy(); out[index] = value``: the recorded form of ``x[index] = value``.
 
     Gradient: ``grad`` with the assigned positions zeroed for ``x``; ``grad[index]`` (summed over
@@ -72,8 +72,6 @@ class SetItem(Function):
     occurrence passes gradient to ``value`` (as PyTorch's ``index_put_`` without accumulate, whose
     result is unspecified there).
     """
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x, value, index):

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .function import Function
+from .function import Op
 from .grad_mode import STATE
 from .tensor import Tensor
 
@@ -186,10 +186,8 @@ def pytorch_keywords(fn: Callable[..., Any]) -> Callable[..., Any]:
 # ----- Tensor methods -----------------------------------------------------------------------------
 
 
-class Clone(Function):
+class Clone(Op):
     """A copy of the input that stays in the graph (PyTorch's ``clone``): gradient ``grad``."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x):

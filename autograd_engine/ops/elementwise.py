@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, apply_any
+from ..function import Function, Op, apply_any
 from ..tensor import Tensor
 from ._util import TensorLike, check_number, stop_gradient
 from .registry import NONZERO, POSITIVE, REALS, Domain, register
@@ -32,10 +32,8 @@ def _kind(a: Any) -> str:
         return "O"
 
 
-class _Broadcasting(Function):
+class _Broadcasting(Op):
     """Shared error hint for ops that broadcast their inputs."""
-
-    backward_on_arrays = True
 
     @classmethod
     def error_hint(cls, arrays: list, params: dict) -> str:
@@ -186,9 +184,7 @@ class Pow(_Broadcasting):
         return dx if d is None else dx + d
 
 
-class Neg(Function):
-    backward_on_arrays = True
-
+class Neg(Op):
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -305,9 +301,8 @@ def _elementwise(
     def jvp(ctx, t):  # an elementwise Jacobian is diagonal, so J t is the rule applied to t
         return bwd(ctx, t)[0]
 
-    return type(name, (Function,), {
-        "forward": staticmethod(fwd), "backward": staticmethod(bwd), "backward_on_arrays": True,
-        "jvp": staticmethod(jvp),
+    return type(name, (Op,), {
+        "forward": staticmethod(fwd), "backward": staticmethod(bwd), "jvp": staticmethod(jvp),
         "params": {},  # keyword parameters of the call, when there are any (set per node)
         "__doc__": f"Elementwise {name.lower()}; see the public function for its gradient.",
         "__module__": __name__,
@@ -350,11 +345,9 @@ Cos = _elementwise("Cos", np.cos, lambda g, x, out: -g * np.sin(x), "x")
 _IN_PLACE_MIN = 4096
 
 
-class TanhBackward(Function):
+class TanhBackward(Op):
     """``grad * (1 - out**2)``, tanh's gradient as one op; its own backward makes it twice
     differentiable (three separate ops would triple the per-op cost of every tanh)."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, grad, out):
@@ -385,10 +378,8 @@ class TanhBackward(Function):
         return d
 
 
-class SigmoidBackward(Function):
+class SigmoidBackward(Op):
     """``grad * out * (1 - out)``, the sigmoid's gradient as one op (see TanhBackward)."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, grad, out):
@@ -435,10 +426,9 @@ def _output_op(name: str, kernel: Callable[[Any], Any], backward_op: type[Functi
     def jvp(ctx, t):  # elementwise: the Jacobian is diagonal, J t is the rule applied to t
         return backward(ctx, t)[0]
 
-    return type(name, (Function,), {
+    return type(name, (Op,), {
         "forward": staticmethod(forward), "backward": staticmethod(backward),
         "jvp": staticmethod(jvp),
-        "backward_on_arrays": True,
         "__doc__": f"Elementwise {name.lower()}; see the public function for its gradient.",
         "__module__": __name__,
     })
@@ -448,10 +438,8 @@ Tanh = _output_op("Tanh", np.tanh, TanhBackward)
 Sigmoid = _output_op("Sigmoid", _stable_sigmoid, SigmoidBackward)
 
 
-class Relu(Function):
+class Relu(Op):
     """``max(x, 0)``; see :func:`relu` for its gradient."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x):
@@ -780,9 +768,7 @@ class Where(_Broadcasting):
         return np.where(ctx.condition, 0.0 if tx is None else tx, 0.0 if ty is None else ty)
 
 
-class Clip(Function):
-    backward_on_arrays = True
-
+class Clip(Op):
     @staticmethod
     def forward(ctx, x, a_min=None, a_max=None):
         if a_min is None and a_max is None:
@@ -866,8 +852,7 @@ def clip(x: TensorLike, a_min: Any = None, a_max: Any = None) -> Tensor:
 # ----- dtype conversion and comparisons (no gradient) --------------------------------------------
 
 
-class AsType(Function):
-    backward_on_arrays = True
+class AsType(Op):
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.dtype = np.result_type(x)

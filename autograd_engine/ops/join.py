@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, apply_any
+from ..function import Op, apply_any
 from ..tensor import Tensor
 from ..views import mark_multi_output
 from ._util import Axis, TensorLike, normalize_axes, stop_gradient
@@ -34,9 +34,7 @@ def _shapes(arrays: Sequence[Any]) -> str:
 # ----- concatenate / stack ----------------------------------------------------------------------
 
 
-class Concatenate(Function):
-    backward_on_arrays = True
-
+class Concatenate(Op):
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
@@ -65,9 +63,7 @@ class Concatenate(Function):
         return apply_any(Concatenate, *parts, axis=ctx.axis)
 
 
-class Stack(Function):
-    backward_on_arrays = True
-
+class Stack(Op):
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
@@ -213,9 +209,7 @@ def split(x: TensorLike, indices_or_sections: int | Sequence[int], axis: int = 0
 # ----- pad --------------------------------------------------------------------------------------
 
 
-class Pad(Function):
-    backward_on_arrays = True
-
+class Pad(Op):
     @staticmethod
     def forward(ctx, x, pad_width, constant_values=0):
         ctx.inner = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, np.shape(x)))
@@ -276,9 +270,7 @@ def pad(x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: 
 # ----- flip -------------------------------------------------------------------------------------
 
 
-class Flip(Function):
-    backward_on_arrays = True
-
+class Flip(Op):
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes

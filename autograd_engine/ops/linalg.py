@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, apply_any
+from ..function import Op, apply_any
 from ..tensor import Tensor
 from ._util import TensorLike, add_tangents
 from .registry import register
@@ -25,8 +25,7 @@ def _matmul(a: Any, b: Any) -> Any:
     return np.matmul(a, b)
 
 
-class MatMul(Function):
-    backward_on_arrays = True
+class MatMul(Op):
     saved_for = (1, 0)  # x is needed only for y's gradient, y only for x's (and their ndim)
 
     @staticmethod
@@ -212,9 +211,7 @@ def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[
     return explicit, out
 
 
-class Einsum(Function):
-    backward_on_arrays = True
-
+class Einsum(Op):
     @staticmethod
     def forward(ctx, *operands, terms, out):
         ctx.terms, ctx.out = terms, out

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..function import Function, apply_any
+from ..function import Op, apply_any
 from ..tensor import Tensor
 from ._util import TensorLike, stop_gradient
 from .registry import register
@@ -87,10 +87,8 @@ def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair) -> np.n
 # ----- im2col / col2im ----------------------------------------------------------------------------
 
 
-class Unfold(Function):
+class Unfold(Op):
     """``(N, C, H, W)`` -> windows ``(C, kh, kw, N, H', W')`` (a read-only strided view)."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation):
@@ -108,10 +106,8 @@ class Unfold(Function):
         return apply_any(Unfold, t, **ctx.params)
 
 
-class Fold(Function):
+class Fold(Op):
     """Windows ``(C, kh, kw, N, H', W')`` -> ``(N, C, H, W)``, adding where windows overlap."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, cols, shape, kernel, stride, padding, dilation):
@@ -256,9 +252,7 @@ def _offsets(kernel: Pair, stride: Pair, out_hw: tuple[int, int]):
             yield i * kw + j, slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)
 
 
-class MaxPool2d(Function):
-    backward_on_arrays = True
-
+class MaxPool2d(Op):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
         xp = _pad_hw(x, padding, -np.inf)
@@ -293,10 +287,8 @@ class MaxPool2d(Function):
         return apply_any(PoolGather, t, **ctx.where)
 
 
-class PoolScatter(Function):
+class PoolScatter(Op):
     """Into zeros of ``shape``, add each window's ``grad`` at the kernel offset ``arg`` of it."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, grad, *, arg, shape, kernel, stride, padding):
@@ -323,10 +315,8 @@ class PoolScatter(Function):
         return apply_any(PoolScatter, t, **ctx.where)
 
 
-class PoolGather(Function):
+class PoolGather(Op):
     """Each window's element at kernel offset ``arg``: the adjoint of :class:`PoolScatter`."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x, *, arg, shape, kernel, stride, padding):

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, apply_any
+from ..function import Function, Op, apply_any
 from ..pytorch_names import pytorch_keywords
 from ..tensor import Tensor
 from ._util import (
@@ -31,9 +31,7 @@ def _tensor(x: TensorLike) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-class Sum(Function):
-    backward_on_arrays = True
-
+class Sum(Op):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         shape = x.shape if type(x) is np.ndarray else np.shape(x)
@@ -53,10 +51,9 @@ class Sum(Function):
         return t.sum(axis=ctx.axes, keepdims=ctx.keepdims)
 
 
-class _Extreme(Function):
+class _Extreme(Op):
     """max/min over axes; tied extremes share the gradient equally (like ``torch.amax``)."""
 
-    backward_on_arrays = True
     reduce = staticmethod(np.amax)
 
     @classmethod
@@ -96,9 +93,7 @@ class Min(_Extreme):
     reduce = staticmethod(np.amin)
 
 
-class Prod(Function):
-    backward_on_arrays = True
-
+class Prod(Op):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "prod")
@@ -143,9 +138,7 @@ def _prod_of_others(x: Any, axes: tuple[int, ...]) -> Any:
     return others.reshape(xt.shape).transpose(tuple(np.argsort(perm)))
 
 
-class Std(Function):
-    backward_on_arrays = True
-
+class Std(Op):
     @staticmethod
     def forward(ctx, x, axis=None, ddof=0, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "std")
@@ -183,9 +176,7 @@ class Std(Function):
         return (centered * t).sum(axis=ctx.axes, keepdims=ctx.keepdims) / (ctx.dof * safe)
 
 
-class LogSumExp(Function):
-    backward_on_arrays = True
-
+class LogSumExp(Op):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         axes = normalize_axes(axis, np.ndim(x), "logsumexp")
@@ -212,9 +203,7 @@ class LogSumExp(Function):
         return (t * softmax).sum(axis=ctx.axes, keepdims=ctx.keepdims)
 
 
-class Softmax(Function):
-    backward_on_arrays = True
-
+class Softmax(Op):
     @staticmethod
     def forward(ctx, x, axis=-1):
         axes = normalize_axes(axis, np.ndim(x), "softmax")
@@ -235,9 +224,7 @@ class Softmax(Function):
         return out * (t - (t * out).sum(axis=ctx.axes, keepdims=True))
 
 
-class LogSoftmax(Function):
-    backward_on_arrays = True
-
+class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, axis=-1):
         axes = normalize_axes(axis, np.ndim(x), "log_softmax")
@@ -479,9 +466,7 @@ Tensor.argmin = pytorch_keywords(_argmin)
 # ----- cumsum -------------------------------------------------------------------------------------
 
 
-class Cumsum(Function):
-    backward_on_arrays = True
-
+class Cumsum(Op):
     @staticmethod
     def forward(ctx, x, axis=None):
         ctx.shape, ctx.axis = np.shape(x), axis

@@ -13,15 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, apply_any
+from ..function import Op, apply_any
 from ..tensor import Tensor
 from ._util import TensorLike, normalize_axes
 from .registry import register
 
 
-class Reshape(Function):
-    backward_on_arrays = True
-
+class Reshape(Op):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape, ctx.new_shape = np.shape(x), shape
@@ -43,9 +41,7 @@ class Reshape(Function):
         )
 
 
-class Transpose(Function):
-    backward_on_arrays = True
-
+class Transpose(Op):
     @staticmethod
     def forward(ctx, x, axes=None):
         ctx.axes = axes
@@ -61,9 +57,7 @@ class Transpose(Function):
         return apply_any(Transpose, t, axes=ctx.axes)
 
 
-class BroadcastTo(Function):
-    backward_on_arrays = True
-
+class BroadcastTo(Op):
     @staticmethod
     def forward(ctx, x, shape):
         return np.broadcast_to(x, shape)
@@ -77,9 +71,7 @@ class BroadcastTo(Function):
         return t  # forward mode broadcasts a tangent to the output's shape
 
 
-class GetItem(Function):
-    backward_on_arrays = True
-
+class GetItem(Op):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = np.shape(x), index
@@ -112,10 +104,8 @@ class GetItem(Function):
         )
 
 
-class IndexAdd(Function):
+class IndexAdd(Op):
     """Scatter ``grad`` into zeros of ``shape`` at ``index``, adding at repeated indices."""
-
-    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, grad, shape, index):
