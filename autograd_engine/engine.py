@@ -2,7 +2,7 @@
 
 One iterative pass, no recursion anywhere:
 
-1. Walk the graph (``Function.edges``: a node's first list items and ``node._meta``) from the roots
+1. Walk the graph (a node's edges: its first list items and ``node._meta``) from the roots
    with an explicit stack and count, for every node, how many edges lead into it from nodes that
    will run (its dependencies).
 2. Run nodes whose count reached zero. A node's pending gradient is complete at that moment, so

@@ -165,13 +165,13 @@ def _externally_differentiable(roots: Sequence[Any], internal: Sequence[Tensor])
         if id(node) in seen:
             continue
         seen.add(id(node))
-        for edge in node.edges:
+        for edge in node.next_functions:
             if edge is None:
                 continue
-            fn, leaf = edge[0], edge[1]
-            if fn is None:
-                if (leaf._requires_grad and id(leaf) not in skip
-                        and not leaf.__dict__.get("_internal")):
+            fn = edge[0]
+            if isinstance(fn, Tensor):  # a leaf
+                if (fn._requires_grad and id(fn) not in skip
+                        and not fn.__dict__.get("_internal")):
                     return True
             else:
                 stack.append(fn)

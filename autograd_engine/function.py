@@ -197,7 +197,7 @@ class Function(list):
 
         The hottest code in the engine, hence one function with plain loops (a helper call or a
         list comprehension is a separate frame). With grad mode on, one pass over
-        the arguments unwraps them and builds the node's edges (see ``edges``). For n arguments,
+        the arguments unwraps them and builds the node's edges (``next_functions``). For n arguments,
         the node's list items are n edges, each the producer node, the leaf Tensor, or None for
         an argument that gets no gradient, followed by the n arguments themselves
         (n-d intermediates weakly; 0-d inputs that get a gradient by value, a NumPy scalar, which
@@ -446,16 +446,6 @@ class Function(list):
         t = ref() if ref is not None else None
         if t is not None:
             t._name = name
-
-    @property
-    def edges(self) -> tuple:
-        """Per positional argument: None if it gets no gradient, else ``(producer, output_nr,
-        shape, dtype)``, with ``producer`` None and the leaf Tensor in place of ``output_nr`` for a
-        leaf."""
-        return tuple([
-            None if m is None else (None, n, m[1], m[2]) if m[0] < 0 else (n, *m)
-            for n, m in zip(self, self._meta)
-        ])
 
     @property
     def next_functions(self) -> tuple:
