@@ -1062,7 +1062,5 @@ _RULES: dict[str, Callable[[_Exporter, Function], list[str]]] = {
     _ENGINE + "nn_ops.MaxPool2d": _max_pool,
     _ENGINE + "nn_ops.Unfold": _unfold,
     _NN + "Linear": _linear,
-    _NN + "Concat": _concat,
-    _NN + "Stack": _stack,
     _NN + "Split": _split,
 }

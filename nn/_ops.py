@@ -54,74 +54,6 @@ def cast_input(x: Any, dtype: np.dtype) -> ag.Tensor:
     return ag.Tensor(np.asarray(x, dtype=dtype))
 
 
-class Stack(ag.Function):
-    """``np.stack(tensors, axis)``; the gradient is split back into the pieces."""
-
-    backward_on_arrays = True
-
-    @staticmethod
-    def forward(ctx, *arrays, axis=0):
-        ctx.axis = axis
-        ctx.n = len(arrays)
-        return np.stack(arrays, axis=axis)
-
-    @staticmethod
-    def backward(ctx, grad):
-        axis = ctx.axis % grad.ndim
-        lead = (slice(None),) * axis
-        return tuple(grad[lead + (i,)] for i in range(ctx.n))
-
-    @staticmethod
-    def jvp(ctx, *tangents):  # linear: the op itself, zeros for inputs without a tangent
-        given = next(t for t in tangents if t is not None)
-        zero = np.zeros(given.shape, dtype=given.dtype)
-        return ag.apply_any(Stack, *[zero if t is None else t for t in tangents], axis=ctx.axis)
-
-
-class Concat(ag.Function):
-    """``np.concatenate(tensors, axis)``; the gradient is sliced back into the pieces."""
-
-    backward_on_arrays = True
-
-    @staticmethod
-    def forward(ctx, *arrays, axis=0):
-        ctx.axis = axis
-        ctx.sizes = [np.shape(a)[axis] for a in arrays]
-        return np.concatenate(arrays, axis=axis)
-
-    @staticmethod
-    def backward(ctx, grad):
-        axis = ctx.axis % grad.ndim
-        lead = (slice(None),) * axis
-        out, start = [], 0
-        for size in ctx.sizes:
-            out.append(grad[lead + (slice(start, start + size),)])
-            start += size
-        return tuple(out)
-
-    @staticmethod
-    def jvp(ctx, *tangents):  # linear: the op itself, zeros for inputs without a tangent
-        given = next(t for t in tangents if t is not None)
-        parts = []
-        for t, size in zip(tangents, ctx.sizes):
-            if t is None:
-                shape = list(given.shape)
-                shape[ctx.axis] = size
-                t = np.zeros(shape, dtype=given.dtype)
-            parts.append(t)
-        return ag.apply_any(Concat, *parts, axis=ctx.axis)
-
-
-def stack(tensors: list, axis: int = 0) -> ag.Tensor:
-    return Stack.apply(*tensors, axis=axis)
-
-
-def concat(tensors: list, axis: int = 0) -> ag.Tensor:
-    if len(tensors) == 1:
-        return tensors[0]
-    return Concat.apply(*tensors, axis=axis)
-
-
 class Linear(ag.Function):
     """``x @ w.T + b`` in one node; backward uses ``@``, ``.reshape``, ``.T`` and ``.sum``, so it runs
     on arrays, and on Tensors under ``create_graph`` (twice differentiable)."""
@@ -286,9 +218,10 @@ class Split(ag.Function):
 
     @staticmethod
     def backward(ctx, *grads):
+        # (np.stack/np.concatenate of Tensors dispatch to ag.stack/ag.concatenate)
         if ctx.squeeze:
-            return (ag.apply_any(Stack, *grads, axis=ctx.axis),)
-        return (ag.apply_any(Concat, *grads, axis=ctx.axis),)
+            return (np.stack(grads, axis=ctx.axis),)
+        return (np.concatenate(grads, axis=ctx.axis),)
 
     @staticmethod
     def jvp(ctx, t):  # linear: the op itself

@@ -21,7 +21,7 @@ import autograd_engine as ag
 
 from . import functional as F
 from . import init
-from ._ops import cast_input, concat, split, stack
+from ._ops import cast_input, split
 from .module import Module
 from .parameter import Parameter
 
@@ -125,9 +125,9 @@ class _RNNBase(Module):
                 for t in (range(L - 1, -1, -1) if d else range(L)):
                     state = self._cell(proj[t], state, w_hh, b_hh)
                     seq[t] = state[0]
-                outs.append(stack(seq, axis=0))
+                outs.append(ag.stack(seq, axis=0))
                 finals.append(state)
-            layer_input = concat(outs, axis=2)
+            layer_input = outs[0] if len(outs) == 1 else ag.concatenate(outs, axis=2)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
         return layer_input, finals
@@ -186,7 +186,7 @@ class RNN(_RNNBase):
         h0 = self._state(hx, n, batched, "h0")
         states = [(h,) for h in split(h0, h0.shape[0], axis=0, squeeze=True)]
         out, finals = self._run(x, states)
-        h_n = stack([s[0] for s in finals], axis=0)
+        h_n = ag.stack([s[0] for s in finals], axis=0)
         if not batched:
             h_n = h_n.reshape(h_n.shape[0], h_n.shape[2])
         return self._finish(out, batched), h_n
@@ -234,8 +234,8 @@ class LSTM(_RNNBase):
         k = h0.shape[0]
         states = list(zip(split(h0, k, axis=0, squeeze=True), split(c0, k, axis=0, squeeze=True)))
         out, finals = self._run(x, states)
-        h_n = stack([s[0] for s in finals], axis=0)
-        c_n = stack([s[1] for s in finals], axis=0)
+        h_n = ag.stack([s[0] for s in finals], axis=0)
+        c_n = ag.stack([s[1] for s in finals], axis=0)
         if not batched:
             h_n = h_n.reshape(h_n.shape[0], h_n.shape[2])
             c_n = c_n.reshape(c_n.shape[0], c_n.shape[2])
