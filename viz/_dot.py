@@ -896,13 +896,12 @@ def _short(val: Any) -> str:
 
 
 def _saved_text(fn: Any) -> str:
+    if fn.is_freed:
+        return "saved: unavailable (freed by backward)"
     try:
         saved = fn.saved_tensors
-    except RuntimeError as exc:  # freed by backward, or modified in place since
-        msg = str(exc)
-        why = "freed by backward" if "freed" in msg else ("modified in place" if "in place" in msg
-                                                          else msg[:50])
-        return f"saved: unavailable ({why})"
+    except RuntimeError:  # the only other refusal: a saved tensor was modified in place since
+        return "saved: unavailable (modified in place)"
     if not saved:
         return "saved: nothing"
     items = []
