@@ -315,7 +315,7 @@ class Function(list):
             t._data = out
             t._grad_fn = None
             t._requires_grad = False
-            if out.base is not None:  # the output may view an input's memory
+            if type(out) is np.ndarray and out.base is not None:  # a view of an input?
                 link_view(t, cls, args, arrays, params, 0, flags.enabled)
             return t
         # The edges, then the arguments, as the node's own items (see the module docstring)
@@ -355,7 +355,7 @@ class Function(list):
             t._data = out
             t._grad_fn = ctx
             t._requires_grad = True
-        if out.base is not None:  # the output may view an input's memory
+        if type(out) is np.ndarray and out.base is not None:  # a view of an input?
             link_view(t, cls, args, arrays, params, 0, True)
         return t
 
