@@ -80,6 +80,17 @@ def setup_numpy(inp: dict):
 
 
 # ----- ours, raw ops -----
+def _raw_loss(ag, x, params, rows, y):
+    """The raw-ops forward and loss, shared by the eager and the compiled variant."""
+    h = x
+    for i, (w, b) in enumerate(params):
+        h = h @ w + b
+        if i < len(params) - 1:
+            h = ag.relu(h)
+    logp = ag.log_softmax(h, axis=-1)
+    return -ag.mean(logp[rows, y])
+
+
 def setup_ours(inp: dict):
     import autograd_engine as ag
 
@@ -91,13 +102,7 @@ def setup_ours(inp: dict):
     flat = [p for wb in params for p in wb]
 
     def step() -> float:
-        h = x
-        for i, (w, b) in enumerate(params):
-            h = h @ w + b
-            if i < len(params) - 1:
-                h = ag.relu(h)
-        logp = ag.log_softmax(h, axis=-1)
-        loss = -ag.mean(logp[rows, y])
+        loss = _raw_loss(ag, x, params, rows, y)
         loss.backward()
         for p in flat:
             d = p.data  # the array itself: `p.data -= ...` would go through the setter (a copy)
@@ -161,13 +166,7 @@ def setup_ours_compiled(inp: dict):
 
     @ag.compile
     def forward_backward():
-        h = x
-        for i, (w, b) in enumerate(params):
-            h = h @ w + b
-            if i < len(params) - 1:
-                h = ag.relu(h)
-        logp = ag.log_softmax(h, axis=-1)
-        loss = -ag.mean(logp[rows, y])
+        loss = _raw_loss(ag, x, params, rows, y)
         loss.backward()
         return loss
 
