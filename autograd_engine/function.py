@@ -625,7 +625,24 @@ class Op(Function):
     """The base of the built-in ops: a :class:`Function` whose ``backward`` is written with
     operators, array methods, NumPy functions and ``stop_gradient`` only, so that it also runs on
     plain arrays whenever no graph of the backward pass is built (``backward_on_arrays``). A user
-    op subclasses ``ag.Function`` and may declare the same."""
+    op subclasses ``ag.Function`` and may declare the same.
+
+    >>> import numpy as np
+    >>> import autograd_engine as ag
+    >>> from autograd_engine.function import Op
+    >>> class Square(Op):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):  # arrays without create_graph, Tensors with it
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 2 * x
+    >>> x = ag.Tensor(3.0, requires_grad=True)
+    >>> Square.backward_on_arrays, ag.grad(Square.apply(x), x)[0]
+    (True, Tensor(6.))
+    """
 
     backward_on_arrays = True
 

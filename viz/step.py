@@ -59,6 +59,12 @@ class Step:
     in backward mode each input's gradient so far (``d root/d input``), in forward mode the output.
     ``local`` maps input position to the local derivative ``d out/d input`` (backward mode, scalar
     nodes), as the op's own gradient rule computes it.
+
+    >>> import autograd_engine as ag, viz
+    >>> x = ag.Tensor(2.0, requires_grad=True, name="x")
+    >>> step = viz.step_through(x * x).steps[1]
+    >>> step.op, step.index
+    ('Mul', 1)
     """
 
     index: int
@@ -70,7 +76,14 @@ class Step:
 
 
 class Player:
-    """What :func:`step_through` returns: shows itself in Jupyter, saves to HTML, prints as text."""
+    """What :func:`step_through` returns: shows itself in Jupyter, saves to HTML, prints as text.
+
+    >>> import autograd_engine as ag, viz
+    >>> x = ag.Tensor(2.0, requires_grad=True, name="x")
+    >>> player = viz.step_through((x * x).tanh())
+    >>> len(player.steps), player.mode
+    (3, 'backward')
+    """
 
     def __init__(self, mode: str, steps: list[Step], dot_source: str, frames: list[dict],
                  blanks: dict[str, str], title: str) -> None:
