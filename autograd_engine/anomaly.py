@@ -61,7 +61,6 @@ _LIBRARY_DIRS = tuple(
     os.path.join(os.path.dirname(_PACKAGE_DIR), name) + os.sep
     for name in ("autograd_engine", "nn", "viz")
 )
-_ENGINE_FILE = os.path.join(_PACKAGE_DIR, "engine.py")
 
 
 def _user_frame() -> str:
@@ -77,18 +76,6 @@ def _user_frame() -> str:
     return "<unknown>"
 
 
-def _node_in_backward() -> Any:
-    """The node whose backward is running (recorded with create_graph=True), if any."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        code = frame.f_code
-        if code.co_name in ("_execute", "_call_multi_output") and \
-                os.path.abspath(code.co_filename) == _ENGINE_FILE:
-            return frame.f_locals.get("node")
-        frame = frame.f_back
-    return None
-
-
 def _bad(values: Any) -> str | None:
     arr = np.asarray(values)
     if arr.dtype.kind not in "fc":
@@ -102,7 +89,7 @@ def _bad(values: Any) -> str | None:
 
 def check_forward(ctx: Any, out: Any) -> None:
     """Note where ``ctx`` was created; raise if its output holds NaN or inf."""
-    node = _node_in_backward()
+    node = STATE.flags.backward_node
     if node is not None:  # an op of a gradient rule, recorded by create_graph=True
         made = getattr(node, "created_at", "<made before detect_anomaly was on>")
         ctx.created_at = f"the backward of {node.name} (created at {made})"

@@ -42,7 +42,7 @@ from .compiler import (
     Value,
     _Tracer,
 )
-from .function import _NO_GRAD_CTX, Function
+from .function import NO_GRAD_CTX, Function
 from .ops._util import broadcast_view, normalize_axes
 from .ops.elementwise import _IN_PLACE_MIN, _stable_sigmoid
 from .tensor import Tensor
@@ -86,7 +86,7 @@ class _TensorCtx(_Ctx):
 
 
 # The ctx of an op whose gradient is not needed (it accepts and forgets), as apply_any uses.
-_NG = _NO_GRAD_CTX
+_NG = NO_GRAD_CTX
 
 
 def _tensor_rule(rule: Callable, ctx: Any, *grads: Any) -> tuple:

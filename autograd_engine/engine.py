@@ -1,15 +1,18 @@
 """The backward engine: ``Tensor.backward`` and ``ag.grad``.
 
-One iterative pass, no recursion anywhere:
+One iterative pass (``_execute``), no recursion anywhere, in three steps:
 
-1. Walk the graph (a node's edges: its first list items and ``node._meta``) from the roots
-   with an explicit stack and count, for every node, how many edges lead into it from nodes that
-   will run (its dependencies).
-2. Run nodes whose count reached zero. A node's pending gradient is complete at that moment, so
-   that is when tensor hooks and ``retain_grad`` see it. Its ``backward`` gives one gradient per
-   input; each is fitted to the shape and dtype recorded on the edge (broadcasting summed away,
-   dtype cast) *here, once*, then added to the producer's pending gradient, or to the leaf's.
-3. Unless ``retain_graph``, each node frees what it saved right after it ran.
+1. **Count dependencies** (``_count_dependencies``): walk the graph from the roots along each
+   node's edges (``function.edges``: the producer of every input) with an explicit stack, and
+   count for every node how many edges lead into it from nodes that will run.
+2. **Run ready nodes** (``_run_ready_nodes``): a node whose count reached zero has its complete
+   gradient, so that is when tensor hooks and ``retain_grad`` see it. Its ``backward`` gives one
+   gradient per input; each is fitted to the shape and dtype recorded on the edge (broadcasting
+   summed away, dtype cast) *here, once*, then added to the producer's pending gradient (and the
+   producer's count goes down by one) or to the leaf's sum. Unless ``retain_graph``, each node
+   frees what it saved right after it ran.
+3. **Write leaves** (``_write_leaf_grads``): run the leaves' hooks and accumulate into ``.grad``
+   (or, for ``ag.grad``, return the gradients of its inputs instead).
 
 Without ``create_graph`` the pass runs with grad mode off, so gradient rules record nothing, and
 gradients travel as plain NumPy arrays: rules that declare ``backward_on_arrays`` (every built-in
@@ -26,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .function import FREED, Function
+from .function import LEAF, Function, edges, edges_with, hook_result
 from .grad_mode import STATE
 from .tensor import Tensor
 
@@ -124,7 +127,7 @@ def grad(
     return tuple(result)
 
 
-# ---------------------------------------------------------------------------------------------
+# ----- one backward pass, in the steps of the module docstring ---------------------------------
 def _execute(
     roots: tuple[Tensor, ...],
     seeds: tuple[Tensor, ...],
@@ -133,133 +136,31 @@ def _execute(
     capture: tuple[Tensor, ...] | None,
 ) -> list[Tensor | None] | None:
     """Run backward from ``roots``; accumulate into leaves, or return gradients for ``capture``."""
-    deps = _count_dependencies(roots)
     as_arrays = not create_graph  # pending gradients are arrays, else Tensors
-    plain = np.ndarray if as_arrays else Tensor  # the type of a gradient that needs no _fit
-
-    # Where the gradients of captured tensors appear: leaves by themselves (a Tensor hashes by
-    # identity), non-leaves at their node.
-    captured: list[Tensor | None] = []
-    capture_leaf: dict[Tensor, int] = {}
-    capture_node: dict[Function, list[tuple[int, int]]] = {}
-    if capture is not None:
-        captured = [None] * len(capture)
-        for k, t in enumerate(capture):
-            if t._grad_fn is None:
-                capture_leaf[t] = k
-            else:
-                capture_node.setdefault(t._grad_fn, []).append((t._output_nr, k))
-
-    # Gradients still being summed: one per single-output node, a list per multi-output node.
-    pending: dict[Function, Any] = {}
-    leaves: dict[Tensor, Any] = {}  # leaf -> its summed gradient
+    deps = _count_dependencies(roots)  # step 1
+    pass_ = _Pass(deps, as_arrays, not retain_graph, capture)
     for r, g in zip(roots, seeds):
-        if as_arrays:
-            g = g._data
-        fn = r._grad_fn
-        if fn is None:
-            _add_leaf(leaves, r, g)
-        else:
-            _add_pending(pending, fn, r._output_nr, g)
-    # Nodes whose gradient is complete, and that gradient (None if none arrived): a stack.
-    ready, ready_grads = [], []
-    for fn in list(pending):
-        if deps[fn] == 0:
-            ready.append(fn)
-            ready_grads.append(pending.pop(fn))
+        pass_.seed(r, g._data if as_arrays else g)
 
-    prev_mode = STATE.flags.enabled
-    STATE.flags.enabled = create_graph
+    flags = STATE.flags
+    prev_mode, prev_node = flags.enabled, flags.backward_node
+    flags.enabled = create_graph  # rules record only for create_graph
     # The engine creates no reference cycles, so the cyclic collector has nothing to find here;
     # left on, it rescans the whole (large) graph again and again while backward allocates.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    anomaly = STATE.flags.anomaly
-    free = not retain_graph
-    shortcut = not capture_node  # no captured outputs: a plain node's rule can run directly
     try:
-        grads = None
-        while ready:
-            node = ready.pop()
-            # The previous node's incoming gradient is released only after this node's rule has
-            # allocated its results (as `g = g * a` does by hand): freed first, its memory merges
-            # into the top of the heap, glibc trims it and the very next allocation faults fresh
-            # pages back in (see benchmarks/README.md, op_overhead_256).
-            previous = grads
-            grads = ready_grads.pop()
-            metas = node._meta
-            if grads is None:
-                input_grads = (None,) * len(metas)
-            else:
-                if node._plain and shortcut and (node.backward_on_arrays or not as_arrays):
-                    input_grads = node.backward(node, grads)  # a staticmethod of the op
-                else:  # hooks, several outputs, captured outputs or a rule that wants Tensors
-                    input_grads = _run_node(node, grads, as_arrays, capture_node, captured)
-                if input_grads.__class__ is not tuple or len(input_grads) != len(metas):
-                    input_grads = _check_grad_count(node, input_grads)
-                if anomaly:
-                    from .anomaly import check_backward
-
-                    check_backward(node, input_grads)
-            del previous
-            if free and node._saved is not None:
-                node._saved = FREED  # release saved arrays as soon as the node has run
-                node._out = None
-            for fn, meta, g in zip(node, metas, input_grads):  # (a node: edges, then arguments)
-                if fn is None:  # an argument that gets no gradient
-                    continue
-                k, shape, dtype = meta  # output_nr of the producer fn, or -1 when fn is a leaf
-                if g is not None:
-                    # dtype identity is the fast test; _fit compares properly and casts if needed
-                    if g.__class__ is plain:
-                        if g.shape != shape or g.dtype is not dtype:
-                            g = _fit(g, meta, node, as_arrays)
-                    elif shape or g.__class__ is not dtype.type or not as_arrays:
-                        # (but a NumPy scalar of the input's dtype fits a 0-d input as it is)
-                        g = _fit(g, meta, node, as_arrays)
-                    if k < 0:
-                        if fn._requires_grad:
-                            old = leaves.get(fn)
-                            leaves[fn] = g if old is None else old + g
-                        continue
-                    if fn._n_outputs == 1:
-                        d = deps[fn] - 1
-                        if d == 0:  # its last consumer: the gradient is complete
-                            old = pending.pop(fn, None)
-                            ready.append(fn)
-                            ready_grads.append(g if old is None else old + g)
-                        else:
-                            deps[fn] = d
-                            old = pending.get(fn)
-                            pending[fn] = g if old is None else old + g
-                        continue
-                    _add_pending(pending, fn, k, g)
-                elif k < 0:
-                    continue
-                d = deps[fn] - 1
-                deps[fn] = d
-                if d == 0:
-                    ready.append(fn)
-                    ready_grads.append(pending.pop(fn, None))
-
-        # Drop the loop's last references to returned gradients, so _write_leaf_grads can see
-        # which arrays nothing else holds.
-        input_grads = g = grads = old = None
+        _run_ready_nodes(pass_)  # step 2
+        leaves = pass_.leaves
         if as_arrays:
             for t in leaves:
                 leaves[t] = Tensor._make(leaves[t])
-            if captured:
-                captured = [None if c is None else Tensor._make(c) for c in captured]
         if capture is not None:
-            for t, g in leaves.items():
-                k = capture_leaf.get(t)
-                if k is not None:
-                    captured[k] = _run_leaf_hooks(t, g)
-            return captured
-        _write_leaf_grads(leaves, create_graph)
+            return pass_.captured_grads()
+        _write_leaf_grads(leaves, create_graph)  # step 3
         return None
     finally:
-        STATE.flags.enabled = prev_mode
+        flags.enabled, flags.backward_node = prev_mode, prev_node
         if gc_was_enabled:
             gc.enable()
 
@@ -275,23 +176,135 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
             stack.append(fn)
     while stack:
         node = stack.pop()
-        for fn, meta in zip(node, node._meta):  # (zip stops at the edges)
-            if fn is not None and meta[0] >= 0:
-                if fn in deps:
-                    deps[fn] += 1
+        for producer, meta in edges(node):
+            if producer is not None and meta[0] != LEAF:
+                if producer in deps:
+                    deps[producer] += 1
                 else:
-                    deps[fn] = 1
-                    stack.append(fn)
+                    deps[producer] = 1
+                    stack.append(producer)
     return deps
 
 
-def _add_pending(pending: dict, node: Function, output_nr: int, g: Any) -> None:
-    """Add ``g`` to ``node``'s pending gradient for ``output_nr`` (the main loop of ``_execute``
-    inlines the single-output case: it runs once per edge). ``old + g`` is plain NumPy on arrays
-    and recorded on Tensors (``create_graph``)."""
+class _Pass:
+    """The state of one backward pass: each node's dependencies still to run, the gradients still
+    being summed (per node; a list per output for a multi-output node), the leaves' summed
+    gradients, and where the gradients of ``capture`` (``ag.grad``'s inputs) appear."""
+
+    def __init__(self, deps: dict, as_arrays: bool, free: bool, capture: tuple | None) -> None:
+        self.deps = deps
+        self.as_arrays = as_arrays
+        self.free = free
+        self.pending: dict[Function, Any] = {}
+        self.leaves: dict[Tensor, Any] = {}
+        self.capture = capture
+        self.captured: list = [None] * len(capture) if capture is not None else []
+        self.capture_node: dict[Function, list[tuple[int, int]]] = {}
+        for k, t in enumerate(capture or ()):
+            if t._grad_fn is not None:  # a non-leaf: its gradient is seen at its node
+                self.capture_node.setdefault(t._grad_fn, []).append((t._output_nr, k))
+
+    def seed(self, root: Tensor, g: Any) -> None:
+        """Start from root ``root`` with gradient ``g``."""
+        fn = root._grad_fn
+        if fn is None:
+            if root._requires_grad:
+                _add(self.leaves, root, g)
+        else:
+            _add_to_output(self.pending, fn, root._output_nr, g)
+
+    def captured_grads(self) -> list[Tensor | None]:
+        """The gradients of ``capture``: leaves' from their sums (hooks run), others' as seen."""
+        captured = [None if c is None else Tensor._make(c) if self.as_arrays else c
+                    for c in self.captured]
+        for k, t in enumerate(self.capture):
+            if t._grad_fn is None and t in self.leaves:
+                captured[k] = _run_leaf_hooks(t, self.leaves[t])
+        return captured
+
+
+def _run_ready_nodes(pass_: _Pass) -> None:
+    """Step 2: run every node whose gradient is complete (all its consumers ran), and pass each
+    gradient its backward returns along the edge to the input's producer."""
+    deps, pending, leaves = pass_.deps, pass_.pending, pass_.leaves
+    as_arrays, free = pass_.as_arrays, pass_.free
+    plain = np.ndarray if as_arrays else Tensor  # the type of a gradient that needs no _fit
+    direct = not pass_.capture_node  # a plain node's rule can be called directly
+    anomaly = STATE.flags.anomaly
+    # Nodes whose gradient is complete, and that gradient (None if none arrived): a stack.
+    ready, ready_grads = [], []
+    for fn in list(pending):
+        if deps[fn] == 0:
+            ready.append(fn)
+            ready_grads.append(pending.pop(fn))
+    grads = None
+    while ready:
+        node = ready.pop()
+        # The previous node's incoming gradient is released only after this node's rule has
+        # allocated its results (as `g = g * a` does by hand): freed first, its memory would go
+        # back to the allocator and the very next allocation fault fresh pages in.
+        previous = grads
+        grads = ready_grads.pop()
+        if anomaly:  # ops its rule records are reported as made by this node's backward
+            STATE.flags.backward_node = node
+        if grads is None:
+            input_grads = (None,) * len(node.needs_input_grad)
+        else:
+            if node._plain and direct and (node.backward_on_arrays or not as_arrays):
+                input_grads = node.backward(node, grads)
+            else:  # hooks, several outputs, captured outputs or a rule that wants Tensors
+                input_grads = _run_node(node, grads, pass_)
+            if input_grads.__class__ is not tuple or len(input_grads) != len(node.needs_input_grad):
+                input_grads = _check_grad_count(node, input_grads)
+            if anomaly:
+                from .anomaly import check_backward
+
+                check_backward(node, input_grads)
+        del previous
+        if free:
+            node._free_saved()  # release saved arrays as soon as the node has run
+        for producer, meta, g in edges_with(node, input_grads):
+            if producer is None:  # an argument that gets no gradient
+                continue
+            output_nr, shape, dtype = meta
+            if g is not None:
+                # dtype identity is the fast test; _fit compares properly and casts if needed
+                if g.__class__ is plain:
+                    if g.shape != shape or g.dtype is not dtype:
+                        g = _fit(g, meta, node, as_arrays)
+                elif shape or g.__class__ is not dtype.type or not as_arrays:
+                    # (but a NumPy scalar of the input's dtype fits a 0-d input as it is)
+                    g = _fit(g, meta, node, as_arrays)
+            if output_nr == LEAF:
+                if g is not None and producer._requires_grad:
+                    old = leaves.get(producer)
+                    leaves[producer] = g if old is None else old + g
+                continue
+            if g is not None and producer._n_outputs > 1:
+                _add_to_output(pending, producer, output_nr, g)
+                g = None
+            remaining = deps[producer] - 1
+            deps[producer] = remaining
+            if remaining:  # more consumers to run: sum what arrived so far
+                if g is not None:
+                    old = pending.get(producer)
+                    pending[producer] = g if old is None else old + g
+            else:  # its last consumer ran: its gradient is complete
+                old = pending.pop(producer, None)
+                ready.append(producer)
+                ready_grads.append(old if g is None else g if old is None else old + g)
+
+
+def _add(sums: dict, key: Any, g: Any) -> None:
+    """Add ``g`` to ``sums[key]``: plain NumPy on arrays, recorded on Tensors (create_graph)."""
+    old = sums.get(key)
+    sums[key] = g if old is None else old + g
+
+
+def _add_to_output(pending: dict, node: Function, output_nr: int, g: Any) -> None:
+    """Add ``g`` to the pending gradient of ``node``'s output ``output_nr``."""
     if node._n_outputs == 1:
-        old = pending.get(node)
-        pending[node] = g if old is None else old + g
+        _add(pending, node, g)
         return
     slots = pending.get(node)
     if slots is None:
@@ -300,32 +313,17 @@ def _add_pending(pending: dict, node: Function, output_nr: int, g: Any) -> None:
     slots[output_nr] = g if old is None else old + g
 
 
-def _add_leaf(leaves: dict, t: Tensor, g: Any) -> None:
-    """Add ``g`` to leaf ``t``'s summed gradient (for roots that are leaves; the main loop of
-    ``_execute`` inlines the same steps)."""
-    if not t._requires_grad:
-        return
-    old = leaves.get(t)
-    leaves[t] = g if old is None else old + g
-
-
-def _run_node(
-    node: Function, grads: Any, as_arrays: bool, capture_node: dict, captured: list
-) -> Any:
-    """Call a node's backward the long way: run hooks and retain_grad on its outputs, record
+def _run_node(node: Function, grads: Any, pass_: _Pass) -> Any:
+    """Call a node's backward the long way: run hooks and retain_grad on its outputs, note
     captured gradients, fill unused outputs of a multi-output node with zeros, and wrap arrays
     in Tensors for a rule that wants Tensors."""
+    as_arrays = pass_.as_arrays
     grads = [grads] if node._n_outputs == 1 else grads
-    if node._hooks is not None or node._retained is not None:
-        grads = _run_node_hooks(node, grads, as_arrays)
-    for output_nr, k in capture_node.get(node, ()):
-        captured[k] = grads[output_nr]
-    if any(g is None for g in grads):  # not `None in grads`: that calls Tensor.__eq__
-        grads = [
-            (np.zeros(shape, dtype) if as_arrays else Tensor._make(np.zeros(shape, dtype)))
-            if g is None else g
-            for g, (shape, dtype) in zip(grads, node._out_meta)
-        ]
+    if not node._plain:
+        grads = node._run_output_hooks(grads, as_arrays)
+    for output_nr, k in pass_.capture_node.get(node, ()):
+        pass_.captured[k] = grads[output_nr]
+    grads = node._fill_missing(grads, as_arrays)
     if as_arrays and not node.backward_on_arrays:
         result = _check_grad_count(node, node.backward(node, *[Tensor._make(g) for g in grads]))
         return tuple([r._data if isinstance(r, Tensor) else r for r in result])
@@ -336,7 +334,7 @@ def _check_grad_count(node: Function, result: Any) -> tuple:
     """Accept a lone gradient or a list for convenience; explain a wrong count."""
     if type(result) is not tuple:
         result = tuple(result) if isinstance(result, list) else (result,)
-    n = len(node._meta)
+    n = len(node.needs_input_grad)
     if len(result) > n and all(r is None for r in result[n:]):
         result = result[:n]
     if len(result) != n:
@@ -371,7 +369,7 @@ def _fit(g: Any, meta: tuple, node: Function, as_arrays: bool) -> Any:
 
 def _position(node: Function, meta: tuple) -> int:
     """Which input of ``node`` has the edge metadata ``meta`` (for error messages)."""
-    return next(k for k, m in enumerate(node._meta) if m is meta)
+    return next(k for k, (_, m) in enumerate(edges(node)) if m is meta)
 
 
 def _unbroadcast(g: Any, shape: tuple[int, ...], node: Function, meta: tuple) -> Any:
@@ -404,46 +402,13 @@ def _unbroadcast(g: Any, shape: tuple[int, ...], node: Function, meta: tuple) ->
     return g
 
 
-def _run_node_hooks(node: Function, grads: list, as_arrays: bool) -> list:
-    """Tensor hooks and retain_grad on a node's outputs, now that their gradients are final."""
-    if as_arrays:  # hooks see Tensors
-        wrapped = [None if g is None else Tensor._make(g) for g in grads]
-        return [None if g is None else g._data for g in _run_node_hooks(node, wrapped, False)]
-    for output_nr, hooks in (node._hooks or {}).items():
-        g = grads[output_nr]
-        if g is None:
-            continue
-        for hook in list(hooks):
-            r = hook(g)
-            if r is not None:
-                g = _as_hook_result(r, g, node.name)
-        grads[output_nr] = g
-    retained = node._retained or {}
-    for output_nr, old in list(retained.items()):
-        g = grads[output_nr]
-        if g is not None:
-            kept = Tensor._make(np.array(g._data)) if not g._requires_grad else g
-            retained[output_nr] = kept if old is None else old + kept
-    return grads
-
-
 def _run_leaf_hooks(t: Tensor, g: Tensor) -> Tensor:
     if t._hooks:
         for hook in list(t._hooks):
             r = hook(g)
             if r is not None:
-                g = _as_hook_result(r, g, "hook")
+                g = hook_result(r, g, "hook")
     return g
-
-
-def _as_hook_result(r: Any, g: Tensor, where: str) -> Tensor:
-    r = r if isinstance(r, Tensor) else Tensor._make(np.asarray(r, dtype=g.dtype))
-    if r.shape != g.shape:
-        raise RuntimeError(
-            f"{where}: a hook returned a gradient of shape {r.shape} for a tensor of shape "
-            f"{g.shape}; hooks must return a gradient of the same shape (or None)"
-        )
-    return r
 
 
 def _write_leaf_grads(leaves: dict, create_graph: bool) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .function import _to_data
+from .function import run_forward, to_array
 from .grad_mode import STATE
 from .tensor import Tensor
 
@@ -234,17 +234,14 @@ def _general(cls: type, args: tuple, params: dict, flags: Any, levels: tuple) ->
             arrays = [a._data if isinstance(a, Tensor) else
                       np.asarray(a) if type(a) is list else a for a in args]
             ctx = _ForwardCtx(cls, args, arrays, tuple(carrying))
-            try:
-                out = cls.forward(ctx, *arrays, **params)
-            except (ValueError, TypeError, IndexError) as exc:
-                raise cls._forward_error(exc, arrays, params) from exc
+            out = run_forward(cls, ctx, arrays, params)
             if type(out) is tuple:
-                out_arrays = tuple([_to_data(o) for o in out])
+                out_arrays = tuple([to_array(o) for o in out])
                 outs = tuple([Tensor._make(o) for o in out_arrays])
                 result = outs
             else:
                 if type(out) is not np.ndarray and not isinstance(out, np.generic):
-                    out = _to_data(out)
+                    out = to_array(out)
                 out_arrays = (out,)
                 result = Tensor._make(out)
                 outs = (result,)
@@ -353,18 +350,15 @@ def _plain_level(cls: type, args: tuple, params: dict, flags: Any, levels: tuple
                         _on_arrays=True)
     flags.forward = ()
     try:
-        try:
-            out = cls.forward(ctx, *arrays, **params)
-        except (ValueError, TypeError, IndexError) as exc:
-            raise cls._forward_error(exc, arrays, params) from exc
+        out = run_forward(cls, ctx, arrays, params)
         if type(out) is tuple:
-            out_arrays = tuple([_to_data(o) for o in out])
+            out_arrays = tuple([to_array(o) for o in out])
             outs = tuple([Tensor._make(o) for o in out_arrays])
             res = rule(ctx, *tangents)
             res = res if type(res) is tuple else (res,)
         else:
             if type(out) is not np.ndarray and not isinstance(out, np.generic):
-                out = _to_data(out)
+                out = to_array(out)
             out_arrays = (out,)
             o = _new(Tensor)
             o._data = out

@@ -53,6 +53,7 @@ Tensor([1., 1.])
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from operator import is_ as _is
 from typing import Any
@@ -65,15 +66,33 @@ from .tensor import Tensor, _HookHandle
 from .views import link_view, refresh_view
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
-# A unique marker (not the shared empty tuple): `_saved` of a node whose saved arrays were released.
-FREED: tuple = tuple([None])
-# `_saved` of a node that saved just its output (held in `_out`): shared, so such nodes allocate
-# no tuple of their own (see _METAS below for why that matters).
-OUTPUT_ONLY: tuple = tuple(["<the output>"])
-# `_saved` of a node that saved exactly its arguments, which the node holds anyway; INPUT_VALUES
-# when it holds none of them as a Tensor (0-d inputs are kept by value).
-INPUTS: tuple = tuple(["<the inputs>"])
-INPUT_VALUES: tuple = tuple(["<the input values>"])
+#: ``output_nr`` in an edge's metadata when the producer is a leaf Tensor, not a node.
+LEAF = -1
+
+
+class Saved(enum.Enum):
+    """What a node's ``_saved`` holds when it is not None (nothing saved) or a tuple of the items
+    ``forward`` saved. The shorthands cost no tuple per node, which matters on graphs of many
+    small ops (see ``_METAS``); only this module reads or writes ``_saved``."""
+
+    OUTPUT = "its output"  # forward saved just its output, which the node holds in ``_out``
+    INPUTS = "its inputs"  # exactly its arguments, which the node holds (some as Tensors)
+    INPUT_VALUES = "its input values"  # exactly its arguments, all held by value (0-d)
+    FREED = "freed"  # released by a backward without retain_graph
+
+
+# (module globals: faster to read in the hot paths than the enum's attributes)
+_OUTPUT, _INPUTS, _INPUT_VALUES, _FREED = Saved.OUTPUT, Saved.INPUTS, Saved.INPUT_VALUES, Saved.FREED
+
+
+class _Overwritten:
+    """Stands in a node's saved items for an output of the node that was later modified in place
+    (see ``Function._output_written``): ``saved_tensors`` raises when backward needs it."""
+
+    __slots__ = ("version", "name", "shape")
+
+    def __init__(self, version: int, name: str | None, shape: tuple) -> None:
+        self.version, self.name, self.shape = version, name, shape
 
 
 class _NeverNeeded(tuple):
@@ -99,7 +118,8 @@ class _NoGradContext:
         pass
 
 
-_NO_GRAD_CTX = _NoGradContext()
+#: The ``ctx`` of an op that is not recorded (``apply_any`` on arrays, ``ag.compile``'s replay).
+NO_GRAD_CTX = _NoGradContext()
 
 
 class Function(list):
@@ -135,11 +155,26 @@ class Function(list):
     >>> (g,) = ag.grad(Cube.apply(x), x, create_graph=True)
     >>> g, ag.grad(g, x)[0]
     (Tensor(12., grad_fn=<Mul>), Tensor(12.))
+
+    **The node's layout** is private to this module. For n positional arguments, the node's
+    list items are n edges (the producer of each argument: the node that made it, the leaf
+    Tensor itself, or None when it gets no gradient), then the n arguments (n-d intermediates
+    held weakly; 0-d inputs by value, a NumPy scalar; leaves and constants as they are).
+    ``_meta`` holds, per argument, None or ``(output_nr, shape, dtype)`` of the input
+    (``output_nr`` is :data:`LEAF` for a leaf); nodes with equal metadata share one tuple.
+    ``_saved`` is None, a tuple of what ``forward`` saved, or a :class:`Saved` shorthand; ``_out``
+    the output(s), kept only when ``forward`` saved one.
+
+    **What the engine uses**: :func:`edges` and :func:`edges_with` (each input's producer and
+    metadata), ``backward``, ``backward_on_arrays``, ``needs_input_grad``, ``_n_outputs``,
+    ``_plain`` (one output, no hooks, no retained gradient: backward can be called directly),
+    ``_free_saved()``, ``_run_output_hooks()``, ``_fill_missing()``. Tensors use
+    ``_retained_grad``/``_set_retained_grad``/``_retain_grad``/``_add_hook``/``_name_output``;
+    in-place ops ``_output_written`` and ``_forget_retained``.
     """
 
     # Attributes every node sets live in slots (no per-node __dict__ unless an op stores extra
-    # state such as ``ctx.axes``); rarely set ones are class-level defaults. The edges and the
-    # arguments are the node's list items (see the module docstring).
+    # state such as ``ctx.axes``); rarely set ones are class-level defaults.
     __slots__ = ("_meta", "needs_input_grad", "_saved", "_out", "__dict__")
     # A node compares, hashes and tests true as an object, not as the list it also is.
     __hash__ = object.__hash__
@@ -193,171 +228,17 @@ class Function(list):
 
     @classmethod
     def apply(cls, *args: Any, **params: Any) -> Any:
-        """Run the op on ``args`` and record it for backward when needed.
-
-        The hottest code in the engine, hence one function with plain loops (a helper call or a
-        list comprehension is a separate frame). With grad mode on, one pass over
-        the arguments unwraps them and builds the node's edges (``next_functions``). For n arguments,
-        the node's list items are n edges, each the producer node, the leaf Tensor, or None for
-        an argument that gets no gradient, followed by the n arguments themselves
-        (n-d intermediates weakly; 0-d inputs that get a gradient by value, a NumPy scalar, which
-        is also what forward gets for them; zips over the edges stop at n). ``_meta``
-        holds ``(output_nr, shape, dtype)`` of each input (``output_nr`` -1 for a leaf), or None.
-        Holding edges rather than input Tensors lets every intermediate array that backward does
-        not need die with its last user reference, as in PyTorch. ``_meta`` holds nothing the
-        cyclic garbage collector tracks, and nodes with equal metadata share it (see ``_METAS``);
-        this matters for graphs of 100k+ scalar ops.
+        """Run the op on ``args``, and record it as a graph node when grad mode is on and an
+        argument requires grad (:func:`_record`, which hands over to :func:`_run_untracked` when
+        none does); under ``no_grad`` just run it (:func:`_run_untracked`). Under forward-mode
+        AD (``func.jvp``) the active level runs it with tangents.
         """
-        arrays = []
-        record = weak = held = bumped = listed = False
-        flags = STATE.flags  # this thread's grad mode, scope and anomaly detection
-        # ----- forward-mode AD (func.jvp): tangents ride along, see forward_ad.py -----
+        flags = STATE.flags  # this thread's grad mode, scope, anomaly detection and jvp levels
         if flags.forward:  # (a tuple of forward_ad.Level objects, whose apply does the work)
             return flags.forward[0].apply(cls, args, params)
-        # ----- end of forward-mode AD -----
         if flags.enabled:
-            nxt = []
-            meta = []
-            kept = []  # the arguments: n-d intermediates weakly, 0-d ones and 0-d leaves by value
-            for a in args:
-                if isinstance(a, Tensor):
-                    vc = a._vc
-                    if vc is not None:  # shares memory with other tensors, or was written to
-                        if a._base is not None and a._view_version != vc[0]:
-                            refresh_view(a)  # a view whose base was written through since
-                        if vc[0]:  # modified in place before: saving it records versions
-                            bumped = True
-                    d = a._data
-                    if a._requires_grad:
-                        record = True
-                        fn = a._grad_fn
-                        if fn is None:
-                            nxt.append(a)
-                            if d.ndim:
-                                meta.append((-1, d.shape, d.dtype))
-                                held = True
-                            else:  # a 0-d leaf: its edge holds it; forward gets a NumPy
-                                # scalar (ops on a 0-d array cost NumPy ten times as much)
-                                if type(d) is np.ndarray:
-                                    d = d[()]
-                                meta.append((-1, (), d.dtype))
-                                if vc is None:  # kept by value: nothing can write to it
-                                    a = d
-                                else:  # it has aliases or was written to: backward checks it
-                                    held = True
-                        elif d.ndim:
-                            nxt.append(fn)
-                            meta.append((a._output_nr, d.shape, d.dtype))
-                            a = _weakref(a)
-                            weak = True
-                        else:  # a 0-d intermediate: its value is kept, its Tensor may die
-                            nxt.append(fn)
-                            meta.append((a._output_nr, (), d.dtype))
-                            if vc is None:
-                                a = d
-                            else:  # it has aliases or was written to: backward checks it
-                                held = True
-                        arrays.append(d)
-                        kept.append(a)
-                        continue
-                    arrays.append(d)
-                    held = True
-                else:
-                    if type(a) is list:
-                        a = _list_to_array(cls, a)
-                        listed = True
-                    arrays.append(a)
-                nxt.append(None)
-                meta.append(None)
-                kept.append(a)
-        else:
-            for a in args:
-                arrays.append(a._data if isinstance(a, Tensor) else
-                              _list_to_array(cls, a) if type(a) is list else a)
-
-        if record:
-            if listed:  # what forward saves is matched against the arguments: arrays, not lists
-                args = tuple([d if type(a) is list else a for a, d in zip(args, arrays)])
-            ctx = _new_node(cls)  # the node is the ctx
-            meta = tuple(meta)
-            ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
-            ctx._saved = ctx._out = None
-            scope = flags.scope
-            if scope:
-                ctx.scope = scope
-        else:
-            ctx = _NO_GRAD_CTX
-        try:
-            n = len(arrays)  # (a fixed-arity call is cheaper for the interpreter than `*arrays`)
-            if n == 2 and not params:
-                out = cls.forward(ctx, arrays[0], arrays[1])
-            elif n == 1 and not params:
-                out = cls.forward(ctx, arrays[0])
-            else:
-                out = cls.forward(ctx, *arrays, **params)
-        except (ValueError, TypeError, IndexError) as exc:
-            raise cls._forward_error(exc, arrays, params) from exc
-        except AttributeError as exc:  # x.exp() on an array: say what to write instead
-            hint = _tensor_method_error(cls, exc)
-            if hint is exc:
-                raise
-            raise hint from exc
-        if not record:
-            if type(out) is tuple:
-                outs = tuple([Tensor._make(_to_data(o)) for o in out])
-                for i, t in enumerate(outs):
-                    if t._data.base is not None:
-                        link_view(t, cls, args, arrays, params, i, flags.enabled, True)
-                return outs
-            if type(out) is not np.ndarray and not isinstance(out, np.generic):
-                out = _to_data(out)
-            t = _new(Tensor)
-            t._data = out
-            t._grad_fn = None
-            t._requires_grad = False
-            if type(out) is np.ndarray and out.base is not None:  # a view of an input?
-                link_view(t, cls, args, arrays, params, 0, flags.enabled)
-            return t
-        # The edges, then the arguments, as the node's own items (see the module docstring)
-        nxt += kept
-        _extend(ctx, nxt)
-        if flags.anomaly:
-            from .anomaly import check_forward
-
-            check_forward(ctx, out)
-        if type(out) is not np.ndarray:
-            if type(out) is tuple:
-                return ctx._wrap_outputs(out, args, arrays, params)
-            if not isinstance(out, np.generic):
-                out = _to_data(out)
-        saved = ctx._saved
-        if saved is not None:  # as forward gave it: match its items with the inputs and output
-            if len(saved) == 1 and saved[0] is out:  # tanh, exp, relu...: no tuple of one per node
-                ctx._out = out
-                ctx._saved = OUTPUT_ONLY
-            else:
-                # (the ends first: most ops have one or two inputs, for which map is overhead)
-                if not (len(saved) == n and saved[0] is arrays[0] and saved[-1] is arrays[-1]
-                        and (n < 3 or all(map(_is, saved, arrays)))):
-                    ctx._saved = ctx._resolve_saved(saved, args, arrays, out)
-                else:  # exactly its inputs, in order (Mul, MatMul, ...): the node holds them
-                    # (weak: it holds some weakly; held: it holds some Tensors, whose versions
-                    # backward checks; else it holds values, which backward can use as they are)
-                    ctx._saved = args if weak else INPUTS if held else INPUT_VALUES
-                    if bumped:
-                        ctx._saved_versions = tuple(
-                            [a._version if isinstance(a, Tensor) else 0 for a in args]
-                        )
-        if out.dtype.kind != "f" or ctx._non_differentiable:
-            t = ctx._wrap_output(out, 0)
-        else:
-            t = _new(Tensor)
-            t._data = out
-            t._grad_fn = ctx
-            t._requires_grad = True
-        if type(out) is np.ndarray and out.base is not None:  # a view of an input?
-            link_view(t, cls, args, arrays, params, 0, True)
-        return t
+            return _record(cls, args, params, flags)
+        return _run_untracked(cls, args, params, False)
 
     def _resolve_saved(self, saved: tuple, args: tuple, arrays: list, out: Any) -> tuple:
         """What ``forward`` saved, with each input's array replaced by the input Tensor (so that a
@@ -393,7 +274,7 @@ class Function(list):
 
     def _wrap_outputs(self, out: tuple, args: tuple, arrays: list, params: dict) -> tuple:
         """The Tensors of a multi-output node (``forward`` returned a tuple)."""
-        out = tuple([_to_data(o) for o in out])
+        out = tuple([to_array(o) for o in out])
         self._n_outputs = len(out)
         self._plain = False
         self._out_meta = tuple([(o.shape, o.dtype) for o in out])
@@ -466,48 +347,57 @@ class Function(list):
         """Declare outputs (arrays returned by ``forward``) that get no gradient, e.g. indices."""
         self._non_differentiable = outputs
 
-    # ----- used by backward -----
+    # ----- what forward saved (this class is the only reader and writer of ``_saved``) -----
     @property
     def saved_tensors(self) -> tuple:
-        """What ``forward`` saved, as Tensors connected to the graph where possible."""
+        """What ``forward`` saved: as Tensors connected to the graph (an input as the input Tensor,
+        an output as the output, anything else as a constant), or as the arrays themselves when a
+        ``backward_on_arrays`` rule runs without a graph of the backward pass. Raises if backward
+        needs a saved tensor that was modified in place since, or after the graph was freed."""
         saved = self._saved
-        if self.backward_on_arrays and not STATE.flags.enabled:  # the arrays themselves
-            if saved is OUTPUT_ONLY:
-                return (self._out,)
-            if saved is INPUT_VALUES:
-                return tuple(self[len(self._meta):])
-            if saved is INPUTS:
-                saved = self[len(self._meta):]
-            if saved is not None and saved is not FREED:
-                result = []
-                for item in saved:
-                    if isinstance(item, Tensor):
-                        vc = item._vc
-                        if vc is not None and vc[0]:  # written to at some point: since saved?
-                            self._check_version(item, saved)
-                        item = item._data
-                    result.append(item)
-                return tuple(result)
-        if saved is None or saved is FREED:
-            if saved is FREED:
-                raise RuntimeError(
-                    f"{self.name}: trying to backward through the graph a second time: its saved "
-                    "tensors were freed after the first backward. Pass retain_graph=True to the "
-                    "first backward() (or ag.grad) if you need to backward twice"
-                )
+        if saved is None:
             return ()
-        if saved is OUTPUT_ONLY:
+        if saved is _FREED:
+            raise RuntimeError(
+                f"{self.name}: trying to backward through the graph a second time: its saved "
+                "tensors were freed after the first backward. Pass retain_graph=True to the "
+                "first backward() (or ag.grad) if you need to backward twice"
+            )
+        if self.backward_on_arrays and not STATE.flags.enabled:
+            return self._saved_arrays(saved)
+        return self._saved_as_tensors(saved)
+
+    def _saved_arrays(self, saved: Any) -> tuple:
+        """``saved_tensors`` for a rule that runs on arrays: the arrays themselves."""
+        if saved is _OUTPUT:
+            return (self._out,)
+        if saved is _INPUT_VALUES:
+            return tuple(self[len(self._meta):])
+        if saved is _INPUTS:
+            saved = self[len(self._meta):]
+        result = []
+        for k, item in enumerate(saved):
+            if isinstance(item, Tensor):
+                vc = item._vc
+                if vc is not None and vc[0]:  # written to at some point: since it was saved?
+                    self._check_version(k, item)
+                item = item._data
+            elif type(item) is _Overwritten:
+                self._check_version(k, item)
+            result.append(item)
+        return tuple(result)
+
+    def _saved_as_tensors(self, saved: Any) -> tuple:
+        """``saved_tensors`` for a rule that runs on Tensors (a recorded backward pass)."""
+        if saved is _OUTPUT:
             saved = (self._out,)
-        versions = self._saved_versions
-        if saved is INPUTS or saved is INPUT_VALUES:
+        elif saved is _INPUTS or saved is _INPUT_VALUES:
             saved = self.inputs  # 0-d intermediates kept by value, as connected Tensors
         outs = self._out if self._n_outputs > 1 else (self._out,)
         result = []
         for k, item in enumerate(saved):
-            if isinstance(item, Tensor):
-                expected = versions[k] if versions else 0
-                if item._version != expected and self._needed(k):
-                    raise self._version_error(item, expected)
+            if isinstance(item, Tensor) or type(item) is _Overwritten:
+                self._check_version(k, item)
             elif type(item) is np.ndarray or isinstance(item, np.generic):
                 for i, o in enumerate(outs):
                     if item is o:
@@ -518,38 +408,55 @@ class Function(list):
             result.append(item)
         return tuple(result)
 
-    def _check_version(self, t: Tensor, saved: tuple) -> None:
-        """Raise if saved Tensor ``t`` (an item of ``saved``, what forward saved) was modified in
-        place after it was saved."""
-        k = next(k for k, s in enumerate(saved) if s is t)
+    def _check_version(self, k: int, item: Any) -> None:
+        """Raise if saved item ``k`` (a Tensor, or an overwritten output) was modified in place
+        after it was saved and this backward needs it (see ``saved_for``)."""
         versions = self._saved_versions
         expected = versions[k] if versions else 0
-        if t._version != expected and self._needed(k):
-            raise self._version_error(t, expected)
-
-    def _needed(self, k: int) -> bool:
-        """Whether saved item ``k`` is needed by this backward (see ``saved_for``)."""
+        version = item.version if type(item) is _Overwritten else item._version
+        if version == expected:
+            return
         used_for = self.saved_for
-        return k >= len(used_for) or used_for[k] is None or self.needs_input_grad[used_for[k]]
+        if k >= len(used_for) or used_for[k] is None or self.needs_input_grad[used_for[k]]:
+            name = f" {item.name!r}" if item.name else ""
+            raise RuntimeError(
+                f"{self.name}: a tensor{name} of shape {item.shape} that {self.name} saved for "
+                f"backward was modified in place afterwards (version {expected} -> {version}). "
+                "Use an out-of-place op (x = x + 1 instead of x += 1) or modify a copy"
+            )
 
-    def _version_error(self, t: Tensor, saved_version: int) -> RuntimeError:
-        name = f" {t._name!r}" if t._name else ""
-        return RuntimeError(
-            f"{self.name}: a tensor{name} of shape {t.shape} that {self.name} saved for "
-            f"backward was modified in place afterwards (version {saved_version} -> "
-            f"{t._version}). Use an out-of-place op (x = x + 1 instead of x += 1) or modify "
-            "a copy"
-        )
+    def _output_written(self, output_nr: int, version: int, name: str | None) -> None:
+        """Output ``output_nr`` was modified in place (to ``version``): if ``forward`` saved it,
+        backward must refuse to use the new values (``saved_tensors`` raises, naming it)."""
+        saved = self._saved
+        if saved is None or saved is _FREED or output_nr >= self._n_outputs:
+            return
+        mine = self._out[output_nr] if self._n_outputs > 1 else self._out
+        if mine is None:  # it saved no output
+            return
+        if saved is _OUTPUT:
+            saved = (mine,)
+        elif saved is _INPUTS or saved is _INPUT_VALUES or type(saved) is not tuple:
+            return  # it saved only its inputs
+        if any(item is mine for item in saved):
+            stale = _Overwritten(max(version, 1), name, np.shape(mine))
+            self._saved = tuple([stale if item is mine else item for item in saved])
+
+    def _free_saved(self) -> None:
+        """Release what forward saved (backward without ``retain_graph``, once the node ran)."""
+        if self._saved is not None:
+            self._saved = _FREED
+            self._out = None
+
+    @property
+    def is_freed(self) -> bool:
+        """Whether backward already released what this node saved (see ``retain_graph``)."""
+        return self._saved is _FREED
 
     @property
     def name(self) -> str:
         """The op's name, for messages and ``viz`` (the class name)."""
         return type(self).__name__
-
-    @property
-    def is_freed(self) -> bool:
-        """Whether backward already released what this node saved (see ``retain_graph``)."""
-        return self._saved is FREED
 
     # ----- hooks on non-leaf outputs (run by the engine when their gradient is final) -----
     def register_hook(self, hook: Callable[[Tensor], Tensor | None], output_nr: int = 0) -> _HookHandle:
@@ -583,6 +490,58 @@ class Function(list):
             self._retained = {}
             self._plain = False
         self._retained.setdefault(output_nr, None)
+
+    def _retains(self, output_nr: int) -> bool:
+        """Whether output ``output_nr``'s gradient is retained (``retain_grad``)."""
+        return self._retained is not None and output_nr in self._retained
+
+    def _retained_grad(self, output_nr: int) -> Tensor | None:
+        """The retained gradient of output ``output_nr`` (None if none)."""
+        return None if self._retained is None else self._retained.get(output_nr)
+
+    def _set_retained_grad(self, output_nr: int, grad: Tensor | None) -> None:
+        """Assign ``.grad`` of a retained output (``t.grad = ...`` on a Tensor standing for it)."""
+        self._retained[output_nr] = grad
+
+    def _forget_retained(self, output_nr: int) -> None:
+        """Stop retaining output ``output_nr``'s gradient (its Tensor moved to a new history)."""
+        if self._retained is not None:
+            self._retained.pop(output_nr, None)
+
+    def _run_output_hooks(self, grads: list, as_arrays: bool) -> list:
+        """Run the hooks on this node's outputs and keep retained gradients, now that the outputs'
+        gradients (``grads``, one per output, None where none arrived) are final; returns the
+        gradients the hooks left."""
+        if as_arrays:  # hooks see Tensors
+            wrapped = [None if g is None else Tensor._make(g) for g in grads]
+            return [None if g is None else g._data for g in self._run_output_hooks(wrapped, False)]
+        for output_nr, hooks in (self._hooks or {}).items():
+            g = grads[output_nr]
+            if g is None:
+                continue
+            for hook in list(hooks):
+                r = hook(g)
+                if r is not None:
+                    g = hook_result(r, g, self.name)
+            grads[output_nr] = g
+        retained = self._retained or {}
+        for output_nr, old in list(retained.items()):
+            g = grads[output_nr]
+            if g is not None:
+                kept = Tensor._make(np.array(g._data)) if not g._requires_grad else g
+                retained[output_nr] = kept if old is None else old + kept
+        return grads
+
+    def _fill_missing(self, grads: list, as_arrays: bool) -> list:
+        """``grads`` (one per output) with zeros for outputs no gradient reached, as a rule that
+        takes one gradient per output expects."""
+        if not any(g is None for g in grads):  # (not `None in grads`: that calls Tensor.__eq__)
+            return grads
+        return [
+            (np.zeros(shape, dtype) if as_arrays else Tensor._make(np.zeros(shape, dtype)))
+            if g is None else g
+            for g, (shape, dtype) in zip(grads, self._out_meta)
+        ]
 
     def _wrap_output(self, data: Any, output_nr: int) -> Tensor:
         if data.dtype.kind != "f" or any(data is o for o in self._non_differentiable):
@@ -649,7 +608,9 @@ class Op(Function):
 
 _new = object.__new__
 _new_node = list.__new__  # a node (a list subclass) without its items yet
-_extend = list.extend  # (not ctx.extend: a subclass may define a method of that name)
+# (not ctx.append/ctx.extend: a subclass may define methods of those names)
+_append = list.append
+_extend = list.extend
 
 # Nodes with equal input metadata share one ``_meta`` tuple and one ``needs_input_grad``: the
 # table maps a node's metadata to the pair. Every new container counts towards the cyclic garbage
@@ -665,6 +626,212 @@ def _share_meta(meta: tuple) -> tuple[tuple, tuple]:
         _METAS.clear()
     shared = _METAS[meta] = (meta, tuple([m is not None for m in meta]))
     return shared
+
+
+
+# ----- the two paths of Function.apply ------------------------------------------------------------
+def _run_untracked(cls: type[Function], args: tuple, params: dict, grad_mode: bool,
+                   arrays: list | None = None) -> Any:
+    """Run ``cls`` on ``args`` without recording anything: unwrap (unless ``arrays`` are given),
+    forward, wrap (an output that views an input's memory becomes a view of it, see
+    :mod:`autograd_engine.views`; ``grad_mode`` says whether such a view may get a history)."""
+    if arrays is None:
+        arrays = []
+        for a in args:
+            arrays.append(a._data if isinstance(a, Tensor) else
+                          _list_to_array(cls, a) if type(a) is list else a)
+    out = run_forward(cls, NO_GRAD_CTX, arrays, params)
+    if type(out) is tuple:
+        outs = tuple([Tensor._make(to_array(o)) for o in out])
+        for i, t in enumerate(outs):
+            if t._data.base is not None:
+                link_view(t, cls, args, arrays, params, i, grad_mode, True)
+        return outs
+    if type(out) is not np.ndarray and not isinstance(out, np.generic):
+        out = to_array(out)
+    t = _new(Tensor)
+    t._data = out
+    t._grad_fn = None
+    t._requires_grad = False
+    if type(out) is np.ndarray and out.base is not None:  # a view of an input?
+        link_view(t, cls, args, arrays, params, 0, grad_mode)
+    return t
+
+
+def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
+    """Run ``cls`` on ``args`` (with grad mode on) and record the call as a new node (see
+    :class:`Function` for the layout), which is the ``ctx`` forward gets and the ``grad_fn`` of
+    its outputs; when no argument requires grad, run it untracked instead.
+
+    The hottest code in the engine, hence plain loops (a helper call or a list comprehension is a
+    separate frame). One pass over the arguments unwraps them and builds the edges; forward runs;
+    what it saved is matched against the inputs and the output; the output is wrapped. Holding
+    edges rather than input Tensors lets every intermediate array that backward does not need die
+    with its last user reference, as in PyTorch.
+    """
+    ctx = _new_node(cls)  # the node is the ctx; its items: the edges, then the arguments
+    arrays = []
+    meta = []
+    kept = []  # the arguments: n-d intermediates weakly, 0-d ones and 0-d leaves by value
+    # Whether an argument requires grad; what kept holds (weakly held intermediates, Tensors);
+    # whether an argument was written to before (its version is noted); whether one was a list.
+    record = weak = held = bumped = listed = False
+    for a in args:
+        if isinstance(a, Tensor):
+            vc = a._vc
+            if vc is not None:  # shares memory with other tensors, or was written to
+                if a._base is not None and a._view_version != vc[0]:
+                    refresh_view(a)  # a view whose base was written through since
+                if vc[0]:  # modified in place before: saving it records versions
+                    bumped = True
+            d = a._data
+            if a._requires_grad:
+                record = True
+                fn = a._grad_fn
+                if fn is None:
+                    _append(ctx, a)
+                    if d.ndim:
+                        meta.append((LEAF, d.shape, d.dtype))
+                        held = True
+                    else:  # a 0-d leaf: its edge holds it; forward gets a NumPy scalar
+                        # (ops on a 0-d array cost NumPy ten times as much)
+                        if type(d) is np.ndarray:
+                            d = d[()]
+                        meta.append((LEAF, (), d.dtype))
+                        if vc is None:  # kept by value: nothing can write to it
+                            a = d
+                        else:  # it has aliases or was written to: backward checks it
+                            held = True
+                elif d.ndim:
+                    _append(ctx, fn)
+                    meta.append((a._output_nr, d.shape, d.dtype))
+                    a = _weakref(a)
+                    weak = True
+                else:  # a 0-d intermediate: its value is kept, its Tensor may die
+                    _append(ctx, fn)
+                    meta.append((a._output_nr, (), d.dtype))
+                    if vc is None:
+                        a = d
+                    else:  # it has aliases or was written to: backward checks it
+                        held = True
+                arrays.append(d)
+                kept.append(a)
+                continue
+            arrays.append(d)
+            held = True
+        else:
+            if type(a) is list:
+                a = _list_to_array(cls, a)
+                listed = True
+            arrays.append(a)
+        _append(ctx, None)
+        meta.append(None)
+        kept.append(a)
+    if not record:
+        return _run_untracked(cls, args, params, True, arrays)
+    if listed:  # what forward saves is matched against the arguments: arrays, not lists
+        args = tuple([d if type(a) is list else a for a, d in zip(args, arrays)])
+
+    meta = tuple(meta)
+    ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
+    ctx._saved = ctx._out = None
+    if flags.scope:
+        ctx.scope = flags.scope
+    out = run_forward(cls, ctx, arrays, params)
+    _extend(ctx, kept)
+    if flags.anomaly:
+        from .anomaly import check_forward
+
+        check_forward(ctx, out)
+    if type(out) is not np.ndarray:
+        if type(out) is tuple:
+            return ctx._wrap_outputs(out, args, arrays, params)
+        if not isinstance(out, np.generic):
+            out = to_array(out)
+
+    saved = ctx._saved
+    if saved is not None:  # as forward gave it: match its items with the inputs and output
+        n = len(arrays)
+        if len(saved) == 1 and saved[0] is out:  # tanh, exp, relu...: no tuple of one per node
+            ctx._out = out
+            ctx._saved = _OUTPUT
+        # (the ends first: most ops have one or two inputs, for which map is overhead)
+        elif (len(saved) == n and saved[0] is arrays[0] and saved[-1] is arrays[-1]
+              and (n < 3 or all(map(_is, saved, arrays)))):
+            # exactly its inputs, in order (Mul, MatMul, ...): the node holds them. (Some weakly:
+            # then the saved items are the arguments themselves; some as Tensors, whose versions
+            # backward checks; else as values, which backward can use as they are.)
+            ctx._saved = args if weak else _INPUTS if held else _INPUT_VALUES
+            if bumped:
+                ctx._saved_versions = tuple(
+                    [a._version if isinstance(a, Tensor) else 0 for a in args]
+                )
+        else:
+            ctx._saved = ctx._resolve_saved(saved, args, arrays, out)
+
+    if out.dtype.kind != "f" or ctx._non_differentiable:
+        t = ctx._wrap_output(out, 0)
+    else:
+        t = _new(Tensor)
+        t._data = out
+        t._grad_fn = ctx
+        t._requires_grad = True
+    if type(out) is np.ndarray and out.base is not None:  # a view of an input?
+        link_view(t, cls, args, arrays, params, 0, True)
+    return t
+
+
+def run_forward(cls: type[Function], ctx: Any, arrays: list, params: dict) -> Any:
+    """``cls.forward(ctx, *arrays, **params)``; an error NumPy raises inside is raised again
+    naming the op, the input shapes and a fix (``Function.error_hint``)."""
+    try:
+        if params:
+            return cls.forward(ctx, *arrays, **params)
+        n = len(arrays)  # (a fixed-arity call is cheaper for the interpreter than `*arrays`)
+        if n == 2:
+            return cls.forward(ctx, arrays[0], arrays[1])
+        if n == 1:
+            return cls.forward(ctx, arrays[0])
+        return cls.forward(ctx, *arrays)
+    except Exception as exc:
+        _raise_forward_error(cls, exc, arrays, params)
+
+
+def _raise_forward_error(cls: type[Function], exc: Exception, arrays: list, params: dict) -> None:
+    """Raise ``exc`` (from ``cls.forward``) again, naming the op, the input shapes and a fix when
+    it is NumPy's (``Function.error_hint``), or a Tensor method called on an array."""
+    if isinstance(exc, (ValueError, TypeError, IndexError)):
+        raise cls._forward_error(exc, arrays, params) from exc
+    if isinstance(exc, AttributeError):  # x.exp() on an array: say what to write instead
+        hint = _tensor_method_error(cls, exc)
+        if hint is not exc:
+            raise hint from exc
+    raise exc
+
+
+# ----- what the engine reads of a node ------------------------------------------------------------
+def edges(node: Function) -> zip:
+    """Each input's edge as ``(producer, meta)``: the node that made the input, the leaf Tensor
+    (``meta[0]`` is :data:`LEAF`) or None (no gradient, and ``meta`` is None), with the input's
+    ``meta = (output_nr, shape, dtype)``."""
+    return zip(node, node._meta)  # (the items after the edges are the arguments: zip stops)
+
+
+def edges_with(node: Function, grads: Any) -> zip:
+    """:func:`edges` with each input's gradient alongside: ``(producer, meta, grad)``."""
+    return zip(node, node._meta, grads)
+
+
+
+def hook_result(r: Any, g: Tensor, where: str) -> Tensor:
+    """What a hook returned, as the gradient that replaces ``g`` (same shape, or an error)."""
+    r = r if isinstance(r, Tensor) else Tensor._make(np.asarray(r, dtype=g.dtype))
+    if r.shape != g.shape:
+        raise RuntimeError(
+            f"{where}: a hook returned a gradient of shape {r.shape} for a tensor of shape "
+            f"{g.shape}; hooks must return a gradient of the same shape (or None)"
+        )
+    return r
 
 
 def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
@@ -685,10 +852,10 @@ def apply_any(fn: type[Function], *args: Any, **params: Any) -> Any:
         if isinstance(a, Tensor):
             return fn.apply(*args, **params)
     if params:
-        return fn.forward(_NO_GRAD_CTX, *args, **params)
+        return fn.forward(NO_GRAD_CTX, *args, **params)
     if len(args) == 2:  # a fixed-arity call is cheaper for the interpreter than `*args`
-        return fn.forward(_NO_GRAD_CTX, args[0], args[1])
-    return fn.forward(_NO_GRAD_CTX, *args)  # (an empty ** costs as much as the loop)
+        return fn.forward(NO_GRAD_CTX, args[0], args[1])
+    return fn.forward(NO_GRAD_CTX, *args)  # (an empty ** costs as much as the loop)
 
 
 def _on_tensors(forward: Callable) -> Callable:
@@ -704,14 +871,14 @@ def _on_tensors(forward: Callable) -> Callable:
             out = forward(ctx, *args, **params)
         finally:
             flags.enabled = enabled
-        if ctx is not _NO_GRAD_CTX:
+        if ctx is not NO_GRAD_CTX:
             if ctx._saved is not None:
                 ctx._saved = tuple([_unwrap(item, args, arrays) for item in ctx._saved])
             if ctx._non_differentiable:
-                ctx._non_differentiable = tuple([_to_data(o) for o in ctx._non_differentiable])
+                ctx._non_differentiable = tuple([to_array(o) for o in ctx._non_differentiable])
         if type(out) is tuple or type(out) is list:
-            return tuple([_to_data(o) for o in out])
-        return _to_data(out)
+            return tuple([to_array(o) for o in out])
+        return to_array(out)
 
     on_arrays.__wrapped__ = forward  # type: ignore[attr-defined]
     return on_arrays
@@ -751,7 +918,7 @@ def _list_to_array(cls: type, a: list) -> np.ndarray:
         ) from exc
 
 
-def _to_data(out: Any) -> Any:
+def to_array(out: Any) -> Any:
     """Accept what ``forward`` returned: an array, a NumPy scalar, a Python number or a Tensor."""
     if type(out) is np.ndarray or isinstance(out, np.generic):
         return out

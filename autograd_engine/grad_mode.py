@@ -22,13 +22,14 @@ class _Flags:
     once (``STATE.flags``) and then reads plain slots, 4x faster than attributes of a
     ``threading.local``."""
 
-    __slots__ = ("enabled", "scope", "anomaly", "forward")
+    __slots__ = ("enabled", "scope", "anomaly", "forward", "backward_node")
 
     def __init__(self) -> None:
         self.enabled = True  # record graphs?
         self.scope: tuple = ()  # objects entered with `scope(...)`, outermost first
         self.anomaly = False  # detect_anomaly active?
         self.forward: tuple = ()  # active forward-mode levels (func.jvp), outermost first
+        self.backward_node = None  # under detect_anomaly: the node whose backward is running
 
 
 class _State(threading.local):

@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .function import OUTPUT_ONLY, Op
+from .function import Op
 from .grad_mode import STATE
 from .ops.shape import _plain_index
 from .tensor import Tensor, _counter
@@ -157,26 +157,8 @@ def _target(t: Tensor, op: str) -> np.ndarray:
 
 def _mark_saved_output(t: Tensor) -> None:
     """If ``t``'s producer saved ``t`` (its output) for backward, make its backward raise."""
-    fn = t._grad_fn
-    if fn is None or fn._saved is None:
-        return
-    outs = fn._out if fn._n_outputs > 1 else (fn._out,)
-    if t._output_nr >= len(outs):
-        return
-    mine = outs[t._output_nr]
-    if mine is None:  # it saved no output
-        return
-    if fn._saved is OUTPUT_ONLY:
-        fn._saved = (mine,)
-    if not any(item is mine for item in fn._saved):
-        return
-    # A stand-in Tensor whose version differs from the 0 recorded for saved arrays: the regular
-    # version check in ``saved_tensors`` then raises, naming the node and the fix.
-    marker = Tensor._make(mine)
-    marker._vc = [max(t._version, 1)]
-    if t._name is not None:
-        marker._name = t._name
-    fn._saved = tuple(marker if item is mine else item for item in fn._saved)
+    if t._grad_fn is not None:
+        t._grad_fn._output_written(t._output_nr, t._version + 1, t._name)
 
 
 def _bump(t: Tensor) -> None:
@@ -238,9 +220,7 @@ def _write_recorded(t: Tensor, compute: Any, op: str) -> None:
         t._data = new._data
     _bump(t)
     if t._retains_grad and t._grad_fn is not None:
-        retained = t._grad_fn._retained
-        if retained is not None:
-            retained.pop(t._output_nr, None)
+        t._grad_fn._forget_retained(t._output_nr)
     base = t._base
     if base is None:
         t._grad_fn = new._grad_fn
@@ -252,8 +232,8 @@ def _write_recorded(t: Tensor, compute: Any, op: str) -> None:
         old_base._requires_grad = base._requires_grad
         flat = SetItem.apply(old_base.reshape(-1), new, index=positions)
         rebased = flat.reshape(base._data.shape)
-        if base._retains_grad and base._grad_fn is not None and base._grad_fn._retained:
-            base._grad_fn._retained.pop(base._output_nr, None)
+        if base._retains_grad and base._grad_fn is not None:
+            base._grad_fn._forget_retained(base._output_nr)
         base._grad_fn = rebased._grad_fn
         base._output_nr = rebased._output_nr
         base._requires_grad = True

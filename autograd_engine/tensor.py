@@ -136,9 +136,7 @@ class Tensor:
         """Accumulated gradient (leaves and ``retain_grad`` tensors), same shape and dtype."""
         g = self._grad
         if g is None and self._grad_fn is not None:  # a non-leaf's gradient is kept at its node
-            retained = self._grad_fn._retained
-            if retained:
-                return retained.get(self._output_nr)
+            return self._grad_fn._retained_grad(self._output_nr)
         return g
 
     @grad.setter
@@ -150,9 +148,9 @@ class Tensor:
                     f"grad: assigned gradient has shape {value.shape} but the tensor has shape "
                     f"{self.shape}; assign an array of the tensor's shape or None"
                 )
-        retained = self._grad_fn._retained if self._grad_fn is not None else None
-        if retained and self._output_nr in retained:  # a retained output: its node holds it
-            retained[self._output_nr] = value
+        fn = self._grad_fn
+        if fn is not None and fn._retains(self._output_nr):  # a retained output: its node holds it
+            fn._set_retained_grad(self._output_nr, value)
             value = None
         self._grad = value
 
