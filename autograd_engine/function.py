@@ -649,10 +649,7 @@ def _run_untracked(cls: type[Function], args: tuple, params: dict, grad_mode: bo
         return outs
     if type(out) is not np.ndarray and not isinstance(out, np.generic):
         out = to_array(out)
-    t = _new(Tensor)
-    t._data = out
-    t._grad_fn = None
-    t._requires_grad = False
+    t = Tensor._make(out)
     if type(out) is np.ndarray and out.base is not None:  # a view of an input?
         link_view(t, cls, args, arrays, params, 0, grad_mode)
     return t
