@@ -9,13 +9,16 @@ one.
 >>> import autograd_engine as ag
 >>> import nn
 >>> ag.manual_seed(0)
->>> X = np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32)
->>> y = (X[:, 0] > 0).astype(np.int64)
->>> model = nn.MLP([2, 16, 2], activation="tanh")
->>> hist = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.Adam(model.parameters(), lr=0.05),
-...               nn.data.DataLoader(X, y, batch_size=16), epochs=10, progress=False,
-...               rule=nn.rules.FeedbackAlignment(seed=0))
->>> hist["loss"][-1] < hist["loss"][0]
+>>> model = nn.MLP([2, 16, 1], activation="tanh")
+>>> opt = nn.optim.SGD(model.parameters(), lr=0.1)
+>>> rule = nn.rules.FeedbackAlignment(seed=0)
+>>> x = np.random.default_rng(0).normal(size=(32, 2)).astype(np.float32)
+>>> losses = []
+>>> for _ in range(20):
+...     opt.zero_grad()
+...     losses.append(rule.step(model, nn.MSELoss(), x, x[:, :1] - x[:, 1:]).item())
+...     opt.step()
+>>> losses[-1] < losses[0] / 10
 True
 """
 
