@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -49,3 +50,16 @@ class Parameter(ag.Tensor):
             p.grad = self.grad.data.copy()
         memo[id(self)] = p
         return p
+
+
+def zero_grads(parameters: Iterable[ag.Tensor], set_to_none: bool = True) -> None:
+    """Reset the parameters' gradients: to None, or to zeros in place (telling the engine the
+    gradient's memory was written). ``Module.zero_grad`` and ``Optimizer.zero_grad`` use it."""
+    for p in parameters:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad.data[...] = 0
+            ag.increment_version(p.grad)
