@@ -8,12 +8,14 @@ different answer (a random feedback matrix, a difference of two equilibria, a fi
 To add a rule, subclass :class:`Rule`, write ``step`` (fill ``.grad`` with :func:`accumulate_grad`,
 return the batch's loss as a detached Tensor) and cite the paper with its update formula in the
 docstring. :class:`LinearTaps` gives you each ``nn.Linear`` layer's input and output with the graph
-cut between layers, which is what most local rules need.
+cut between layers, which is what most local rules need; :class:`HookedBackprop` is backprop with
+each layer's output replaced by one that sends the error back another way.
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +74,30 @@ class Backprop(Rule):
         loss = loss_fn(model(x), y)
         loss.backward()
         return loss.detach()
+
+
+class HookedBackprop(Rule):
+    """Backprop with every ``nn.Linear``'s call changed by :meth:`layer_output`, a forward hook
+    that returns the layer's output as it should take part in backward (a custom Function that
+    sends the error back another way, a gradient filter, ...). The hooks live for one step."""
+
+    @abc.abstractmethod
+    def layer_output(self, module: Linear, args: tuple, out: ag.Tensor) -> ag.Tensor:
+        """The output of ``module`` called on ``args`` that replaces ``out``."""
+
+    def step(self, model: Module, loss_fn: Callable, x: Any, y: Any) -> ag.Tensor:
+        with contextlib.ExitStack() as hooks:
+            for m in linear_layers(model, type(self).__name__):
+                hooks.enter_context(m.register_forward_hook(self.layer_output))
+            loss = loss_fn(model(x), y)
+        loss.backward()
+        return loss.detach()
+
+
+def as_layer_input(module: Linear, x: Any) -> ag.Tensor:
+    """``x`` as a Tensor of the layer's weight dtype, as the layer casts it (``x`` if it is a
+    Tensor already)."""
+    return x if isinstance(x, ag.Tensor) else ag.Tensor(np.asarray(x, dtype=module.weight.dtype))
 
 
 def accumulate_grad(param: ag.Tensor, grad: Any) -> None:
@@ -136,9 +162,7 @@ class LinearTaps:
         self._handles: list = []
 
     def _pre(self, module: Linear, args: tuple) -> tuple:
-        x = args[0]
-        if not isinstance(x, ag.Tensor):
-            x = ag.Tensor(np.asarray(x, dtype=module.weight.dtype))
+        x = as_layer_input(module, args[0])
         self.layers.append(module)
         self.inputs.append(x)
         return ((x.detach() if self.cut else x),) + tuple(args[1:])
