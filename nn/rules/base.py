@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ import numpy as np
 import autograd_engine as ag
 
 from ..layers import Linear
-from ..module import Module
+from ..module import Module, ModuleList
 
 __all__ = ["Backprop", "LinearTaps", "Rule", "accumulate_grad", "linear_layers"]
 
@@ -130,6 +130,33 @@ def linear_layers(model: Module, rule: str) -> list[Linear]:
                         f"pass through them), but {type(model).__name__} has none; build one with "
                         "nn.MLP([64, 64, 64, 10], activation='tanh')")
     return layers
+
+
+def layer_sizes(net: str, sizes: Sequence[int], hidden: bool = False) -> list[int]:
+    """``sizes`` as a list, checked to hold the input and output sizes (and, if ``hidden``, at
+    least one hidden size between them).
+
+    >>> import nn
+    >>> nn.rules.base.layer_sizes("demo", (4, 3))
+    [4, 3]
+    """
+    sizes = list(sizes)
+    if hidden and len(sizes) < 3:
+        raise ValueError(f"{net}: needs at least one hidden layer, got sizes={sizes}")
+    if len(sizes) < 2:
+        raise ValueError(f"{net}: sizes needs at least input and output sizes, got {sizes}")
+    return sizes
+
+
+def linear_chain(sizes: Sequence[int], dtype: Any) -> ModuleList:
+    """``Linear(sizes[0], sizes[1])``, ``Linear(sizes[1], sizes[2])``, ...: the layers of a
+    feedforward net, without activations.
+
+    >>> import nn
+    >>> [tuple(m.weight.shape) for m in nn.rules.base.linear_chain([4, 8, 3], "float32")]
+    [(8, 4), (3, 8)]
+    """
+    return ModuleList(Linear(a, b, dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:]))
 
 
 class LinearTaps:

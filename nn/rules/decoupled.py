@@ -21,7 +21,7 @@ import autograd_engine as ag
 
 from ..layers import Linear
 from ..module import Module, ModuleList
-from .base import Rule, output_error
+from .base import Rule, layer_sizes, linear_chain, output_error
 from .predictive_coding import _as_tensor, _run, blocks
 
 __all__ = ["DNINet", "DelayedGradients", "SyntheticGradients"]
@@ -46,12 +46,9 @@ class DNINet(Module):
     def __init__(self, sizes: Sequence[int], classes: int | None = None,
                  dtype: Any = np.float32) -> None:
         super().__init__()
-        sizes = list(sizes)
-        if len(sizes) < 3:
-            raise ValueError(f"DNINet: needs at least one hidden layer, got sizes={sizes}")
-        self.sizes, self.classes = sizes, classes
-        self.forward_layers = ModuleList(Linear(a, b, dtype=dtype)
-                                         for a, b in zip(sizes[:-1], sizes[1:]))
+        self.sizes = sizes = layer_sizes("DNINet", sizes, hidden=True)
+        self.classes = classes
+        self.forward_layers = linear_chain(sizes, dtype)
         extra = classes or 0
         self.synthesizers = ModuleList(Linear(n + extra, n, dtype=dtype) for n in sizes[1:-1])
         for m in self.synthesizers:

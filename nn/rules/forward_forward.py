@@ -14,9 +14,8 @@ import numpy as np
 
 import autograd_engine as ag
 
-from ..layers import Linear
-from ..module import Module, ModuleList
-from .base import Rule
+from ..module import Module
+from .base import Rule, linear_chain
 
 __all__ = ["ForwardForward", "ForwardForwardNet", "SymBa"]
 
@@ -46,8 +45,7 @@ class ForwardForwardNet(Module):
                              f"and classes >= 2; got sizes={sizes}, classes={classes}")
         self.sizes, self.classes, self.label_scale = sizes, classes, label_scale
         widths = [sizes[0] + classes] + sizes[1:]
-        self.forward_layers = ModuleList(Linear(a, b, dtype=dtype)
-                                         for a, b in zip(widths[:-1], widths[1:]))
+        self.forward_layers = linear_chain(widths, dtype)
 
     def embed(self, x: Any, labels: np.ndarray) -> ag.Tensor:
         """``[x, label_scale · onehot(label)]``: the input with a label written into it."""

@@ -16,7 +16,7 @@ import autograd_engine as ag
 
 from ..layers import Linear
 from ..module import Module, ModuleList
-from .base import Rule, output_error
+from .base import Rule, layer_sizes, linear_chain, output_error
 
 __all__ = ["DTPNet", "DifferenceTargetPropagation"]
 
@@ -38,12 +38,8 @@ class DTPNet(Module):
 
     def __init__(self, sizes: Sequence[int], dtype: Any = np.float32) -> None:
         super().__init__()
-        sizes = list(sizes)
-        if len(sizes) < 3:
-            raise ValueError(f"DTPNet: needs at least one hidden layer, got sizes={sizes}")
-        self.sizes = sizes
-        self.forward_layers = ModuleList(Linear(a, b, dtype=dtype)
-                                         for a, b in zip(sizes[:-1], sizes[1:]))
+        self.sizes = sizes = layer_sizes("DTPNet", sizes, hidden=True)
+        self.forward_layers = linear_chain(sizes, dtype)
         self.inverse_layers = ModuleList(Linear(b, a, dtype=dtype)
                                          for a, b in zip(sizes[1:-1], sizes[2:]))
 
