@@ -159,6 +159,36 @@ def linear_chain(sizes: Sequence[int], dtype: Any) -> ModuleList:
     return ModuleList(Linear(a, b, dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:]))
 
 
+class TanhLayers(Module):
+    """A ``tanh`` network with a linear output, ``h_l = tanh(W_l h_{l-1} + b_l)`` and ``h_L = W_L
+    h_{L-1} + b_L``, like ``nn.MLP(sizes, activation="tanh")`` with the same initial weights, that
+    a rule can run one layer at a time (:meth:`layer`). ``sizes`` needs a hidden layer; ``net``
+    names the subclass in errors.
+
+    >>> import numpy as np
+    >>> import nn
+    >>> net = nn.rules.base.TanhLayers("demo", [4, 8, 3])
+    >>> net(np.ones((2, 4), np.float32)).shape, net.layer(0, np.ones((2, 4), np.float32)).shape
+    ((2, 3), (2, 8))
+    """
+
+    def __init__(self, net: str, sizes: Sequence[int], dtype: Any = np.float32) -> None:
+        super().__init__()
+        self.sizes = layer_sizes(net, sizes, hidden=True)
+        self.forward_layers = linear_chain(self.sizes, dtype)
+
+    def layer(self, i: int, h: Any) -> ag.Tensor:
+        """``f_i``: forward layer ``i`` (0-based) applied to ``h``."""
+        a = self.forward_layers[i](h)
+        return a if i == len(self.forward_layers) - 1 else a.tanh()
+
+    def forward(self, x: Any) -> ag.Tensor:
+        h = x
+        for i in range(len(self.forward_layers)):
+            h = self.layer(i, h)
+        return h
+
+
 class LinearTaps:
     """Context manager: while active, every ``nn.Linear`` of ``model`` sees a *detached* copy of
     its input, so each layer's graph reaches only its own parameters. Records, per call, the
