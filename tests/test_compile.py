@@ -27,14 +27,16 @@ def _same(a, b):
 
 
 def _problem(spec, args, kwargs, dtype):
-    """Inputs (float arrays become Tensors that require grad) and ``loss(*tensors)``: the op's
-    outputs weighted by fixed random arrays and summed, so every output gets a gradient."""
+    """Inputs (float arrays become Tensors that require grad; for an op without gradients, such as
+    one_hot, integer arrays become Tensors too) and ``loss(*tensors)``: the op's outputs weighted
+    by fixed random arrays and summed, so every output gets a gradient."""
+    kinds = "f" if spec.differentiable else "fiub"
     layout, arrays = [], []
     for a in args:
         items = a if isinstance(a, list) else [a]
         slots = []
         for b in items:
-            if isinstance(b, np.ndarray) and b.dtype.kind == "f":
+            if isinstance(b, np.ndarray) and b.dtype.kind in kinds:
                 slots.append(len(arrays))
                 arrays.append(b)
             else:
@@ -63,6 +65,7 @@ def _problem(spec, args, kwargs, dtype):
             total = term if total is None else total + term
         return total
 
+    assert arrays, f"{spec.name}: no array argument to trace, so nothing would be compared"
     return arrays, call, loss_of
 
 
