@@ -30,12 +30,20 @@ OPTIONAL = ("torch", "onnx", "onnxruntime", "safetensors", "playwright", "chromi
             "tqdm", "threadpoolctl", "Graphviz `dot`")
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    report = (yield).get_result()
+def _refuse_needless_skip(report) -> None:
     if report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         if not any(re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", reason) for name in OPTIONAL):
             report.outcome = "failed"
             report.longrepr = (f"skipped for a reason that is not a missing optional package or "
                                f"program: {reason!r}; make the test run, or name what it needs")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    _refuse_needless_skip((yield).get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):  # a whole module skipped at import
+    _refuse_needless_skip((yield).get_result())
