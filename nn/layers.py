@@ -20,7 +20,7 @@ import autograd_engine as ag
 
 from . import functional as F
 from . import init
-from ._ops import as_tensor, cast_input
+from ._ops import as_tensor, cast_input, check_choice
 from .module import Module, Sequential
 from .parameter import Parameter
 
@@ -540,9 +540,7 @@ class GELU(_Functional):
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = check_choice("GELU", "approximate", approximate, ("none", "tanh"))
 
 
 class SiLU(_Functional):

@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd_engine as ag
 
+from .._ops import check_choice
 from ..module import Module
 from .base import Rule, linear_chain
 
@@ -111,9 +112,7 @@ class ForwardForward(Rule):
 
     def __init__(self, threshold: float = 0.5, negatives: str = "hard",
                  seed: int | None = 0) -> None:
-        if negatives not in ("random", "hard"):
-            raise ValueError(f"{type(self).__name__}: negatives must be 'random' or 'hard', got "
-                             f"{negatives!r}")
+        check_choice(type(self).__name__, "negatives", negatives, ("random", "hard"))
         self.threshold, self.negatives, self.seed = threshold, negatives, seed
         self._rng = np.random.default_rng(seed)
 

@@ -22,6 +22,7 @@ import numpy as np
 
 import autograd_engine as ag
 
+from .._ops import check_choice
 from ..module import Module
 from .base import LinearTaps, Rule, accumulate_grad, per_example_loss
 
@@ -59,9 +60,7 @@ class SPSA(Rule):
 
     def __init__(self, perturbations: int = 1, epsilon: float = 1e-3, perturb: str = "activities",
                  seed: int | None = 0) -> None:
-        if perturb not in ("weights", "activities"):
-            raise ValueError(f"{type(self).__name__}: perturb must be 'weights' or 'activities', "
-                             f"got {perturb!r}")
+        check_choice(type(self).__name__, "perturb", perturb, ("weights", "activities"))
         if perturbations < 1 or epsilon <= 0:
             raise ValueError(f"{type(self).__name__}: need perturbations >= 1 and epsilon > 0, "
                              f"got {perturbations} and {epsilon}")
