@@ -17,22 +17,24 @@ Subclass ``ag.Function`` with two static methods, as with ``torch.autograd.Funct
 This page is a module so that every example below runs as a doctest.
 
 **A straight-through estimator.** Rounding has zero gradient almost everywhere; the STE passes the
-gradient through unchanged, as if the op were the identity:
+gradient through as if the op were the identity, here only where ``|x| <= limit`` (the clipped STE
+of binarised networks; a keyword parameter, with the mask kept on ``ctx``):
 
 >>> import numpy as np
 >>> import autograd_engine as ag
->>> class RoundSTE(ag.Function):
+>>> class ClippedRoundSTE(ag.Function):
 ...     @staticmethod
-...     def forward(ctx, x):
+...     def forward(ctx, x, limit=2.0):
+...         ctx.inside = np.abs(x) <= limit
 ...         return np.round(x)
 ...     @staticmethod
 ...     def backward(ctx, grad):
-...         return grad
+...         return grad * ctx.inside
 >>> x = ag.Tensor([0.4, 1.6, -2.2], requires_grad=True)
->>> y = RoundSTE.apply(x)
+>>> y = ClippedRoundSTE.apply(x)
 >>> (y * ag.Tensor([1.0, 2.0, 3.0])).sum().backward()
 >>> y, x.grad
-(Tensor([ 0.,  2., -2.], grad_fn=<RoundSTE>), Tensor([1., 2., 3.]))
+(Tensor([ 0.,  2., -2.], grad_fn=<ClippedRoundSTE>), Tensor([1., 2., 0.]))
 
 **Gradient clipping by value inside backward.** The identity in forward, but the gradient flowing
 back through it is clipped to ``[-bound, bound]`` (a keyword parameter, stored on ``ctx``):

@@ -176,9 +176,11 @@ def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str
 def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """Ones with the shape and dtype of ``t``.
 
+    >>> import numpy as np
     >>> import autograd_engine as ag
-    >>> ag.ones_like(ag.Tensor([1.0, 2.0]))
-    Tensor([1., 1.])
+    >>> ag.ones_like(np.zeros((2, 2)), dtype="float32", requires_grad=True)
+    Tensor([[1., 1.],
+            [1., 1.]], dtype=float32, requires_grad=True)
     """
     return _leaf(np.ones_like(_like("ones_like", t), dtype=_dtype("ones_like", dtype, None)),
                  requires_grad, name)

@@ -19,8 +19,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _Flags:
     """One thread's autograd state. Every op reads it: ``apply`` fetches the thread's ``_Flags``
-    once (``STATE.flags``) and then reads plain slots, 4x faster than attributes of a
-    ``threading.local``."""
+    once (``STATE.flags``) and then reads plain slots, because every attribute read on a
+    ``threading.local`` first looks up the current thread's dictionary (the cost is measured in
+    benchmarks/README.md, "Figures behind comments")."""
 
     __slots__ = ("enabled", "scope", "anomaly", "forward", "backward_node")
 

@@ -669,36 +669,44 @@ def _params(node: Function) -> dict:
     return dict(vars(node).get("params") or {})
 
 
-def _leaky_relu(ex: _Exporter, node: Function) -> list[str]:
-    slope = float(_params(node).get("slope", 0.01))
-    dtype = _out(ex, node)[1]
-    if dtype == np.float32:
-        return ex.add("LeakyRelu", [ex.arg(node, 0)], alpha=slope)
-    # onnxruntime has LeakyRelu for float32 only: max(x, 0) + slope * min(x, 0)
-    x, zero = ex.arg(node, 0), ex.const(0, dtype)
-    neg = ex.add("Mul", [ex.add("Min", [x, zero])[0], ex.const(slope, dtype)])[0]
+def _float32_native(op: str, **attrs: tuple[str, float]) -> Callable:
+    """The rule of a unary op that onnxruntime implements for float32 only: ``op`` itself on
+    float32, with each attribute ``name=(param, default)`` read from the node's params; for other
+    dtypes, what the decorated function composes from basic ops (given ``x``, the dtype and the
+    attributes)."""
+    def wrap(compose: Callable[..., list[str]]) -> Callable:
+        def rule(ex: _Exporter, node: Function) -> list[str]:
+            params = _params(node)
+            values = {name: float(params.get(param, default))
+                      for name, (param, default) in attrs.items()}
+            dtype = _out(ex, node)[1]
+            if dtype == np.float32:
+                return ex.add(op, [ex.arg(node, 0)], **values)
+            return compose(ex, ex.arg(node, 0), dtype, **values)
+        return rule
+    return wrap
+
+
+@_float32_native("LeakyRelu", alpha=("slope", 0.01))
+def _leaky_relu(ex: _Exporter, x: str, dtype: np.dtype, alpha: float) -> list[str]:
+    # max(x, 0) + alpha * min(x, 0)
+    zero = ex.const(0, dtype)
+    neg = ex.add("Mul", [ex.add("Min", [x, zero])[0], ex.const(alpha, dtype)])[0]
     return ex.add("Add", [ex.add("Max", [x, zero])[0], neg])
 
 
-def _softplus(ex: _Exporter, node: Function) -> list[str]:
-    dtype = _out(ex, node)[1]
-    if dtype == np.float32:
-        return ex.add("Softplus", [ex.arg(node, 0)])
-    # onnxruntime has Softplus for float32 only: max(x, 0) + log(1 + exp(-|x|)), which never
-    # overflows
-    x = ex.arg(node, 0)
+@_float32_native("Softplus")
+def _softplus(ex: _Exporter, x: str, dtype: np.dtype) -> list[str]:
+    # max(x, 0) + log(1 + exp(-|x|)), which never overflows
     tail = ex.add("Exp", [ex.add("Neg", [ex.add("Abs", [x])[0]])[0]])[0]
     tail = ex.add("Log", [ex.add("Add", [tail, ex.const(1, dtype)])[0]])[0]
     return ex.add("Add", [ex.add("Max", [x, ex.const(0, dtype)])[0], tail])
 
 
-def _elu(ex: _Exporter, node: Function) -> list[str]:
-    alpha = float(_params(node).get("alpha", 1.0))
-    dtype = _out(ex, node)[1]
-    if dtype == np.float32:
-        return ex.add("Elu", [ex.arg(node, 0)], alpha=alpha)
-    # onnxruntime has Elu for float32 only: max(x, 0) + alpha * (exp(min(x, 0)) - 1)
-    x, zero = ex.arg(node, 0), ex.const(0, dtype)
+@_float32_native("Elu", alpha=("alpha", 1.0))
+def _elu(ex: _Exporter, x: str, dtype: np.dtype, alpha: float) -> list[str]:
+    # max(x, 0) + alpha * (exp(min(x, 0)) - 1)
+    zero = ex.const(0, dtype)
     em1 = ex.add("Sub", [ex.add("Exp", [ex.add("Min", [x, zero])[0]])[0], ex.const(1, dtype)])[0]
     return ex.add("Add", [ex.add("Max", [x, zero])[0],
                           ex.add("Mul", [em1, ex.const(alpha, dtype)])[0]])

@@ -19,7 +19,7 @@ REFERENCE = "numpy"
 LOSS_RTOL = 1e-9
 TARGET = {"metric": "ratio", "vs": "torch", "max": 1.0, "text": "completes, <= PyTorch's time"}
 N = 100_000
-QUICK_SKIP = ("autograd", "mygrad", "compiled")  # 5-20 s a step; compiled: a long trace
+QUICK_SKIP = ("autograd", "mygrad", "compiled")  # the slowest peers; compiled: a long trace
 
 
 def make_inputs(n: int = N) -> dict:

@@ -47,6 +47,17 @@ def check_number(fn: str, name: str, value: Any) -> Any:
     return value
 
 
+def check_choice(fn: str, name: str, value: Any, choices: tuple[str, ...]) -> Any:
+    """``value`` if it is one of ``choices``, else a ValueError naming ``fn``, ``name`` and them.
+
+    >>> check_choice("GELU", "approximate", "tanh", ("none", "tanh"))
+    'tanh'
+    """
+    if value not in choices:
+        raise ValueError(f"{fn}: {name} must be {' or '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
 def cast_input(x: Any, dtype: np.dtype) -> ag.Tensor:
     """Inputs of a layer: cast to the layer's dtype (so a float32 layer computes in float32)."""
     if isinstance(x, ag.Tensor):

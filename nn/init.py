@@ -45,9 +45,10 @@ def _arr(tensor: Any, fn: str = "init") -> np.ndarray:
 
 
 def _empty(tensor: Any, fn: str) -> bool:
-    """Whether there is nothing to fill (PyTorch warns and returns the tensor unchanged)."""
+    """Whether there is nothing to fill (PyTorch warns and returns the tensor unchanged). Called
+    from the helpers below, so the warning points at the caller of the public function."""
     if _arr(tensor, fn).size == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=4)
         return True
     return False
 
@@ -163,8 +164,9 @@ def zeros_(tensor: Any) -> Any:
 
     >>> import autograd_engine as ag
     >>> import nn
-    >>> nn.init.zeros_(ag.ones(2))
-    Tensor([0., 0.])
+    >>> t = ag.ones(2)
+    >>> nn.init.zeros_(t) is t, t
+    (True, Tensor([0., 0.]))
     """
     return constant_(tensor, 0.0)
 
@@ -180,36 +182,54 @@ def ones_(tensor: Any) -> Any:
     return constant_(tensor, 1.0)
 
 
+def _zero_mean(tensor: Any, std: float, generator: np.random.Generator | None, fn: str) -> Any:
+    """Fill with zero-mean samples of standard deviation ``std``: from ``U(-√3·std, √3·std)`` for
+    the ``*_uniform_`` functions, else from ``N(0, std**2)``."""
+    if fn.endswith("_uniform_"):
+        bound = math.sqrt(3.0) * std
+        return uniform_(tensor, -bound, bound, generator)
+    return normal_(tensor, 0.0, std, generator)
+
+
+def _xavier(tensor: Any, gain: float, generator: np.random.Generator | None, fn: str) -> Any:
+    if _empty(tensor, fn):
+        return tensor
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, fn)
+    return _zero_mean(tensor, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator, fn)
+
+
+def _kaiming(tensor: Any, a: float, mode: str, nonlinearity: str,
+             generator: np.random.Generator | None, fn: str) -> Any:
+    if _empty(tensor, fn):
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, fn))
+    return _zero_mean(tensor, std, generator, fn)
+
+
 def xavier_uniform_(tensor: Any, gain: float = 1.0,
                     generator: np.random.Generator | None = None) -> Any:
     """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
 
     >>> import autograd_engine as ag
     >>> import nn
-    >>> nn.init.xavier_uniform_(ag.zeros(4, 4)).shape
-    (4, 4)
+    >>> w = nn.init.xavier_uniform_(ag.zeros(4, 4))
+    >>> bool((abs(w.data) <= (6 / (4 + 4)) ** 0.5).all())
+    True
     """
-    if _empty(tensor, "xavier_uniform_"):
-        return tensor
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_uniform_")
-    a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
-    return uniform_(tensor, -a, a, generator)
+    return _xavier(tensor, gain, generator, "xavier_uniform_")
 
 
 def xavier_normal_(tensor: Any, gain: float = 1.0,
                    generator: np.random.Generator | None = None) -> Any:
     """Glorot normal: ``N(0, std**2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
 
-    >>> import autograd_engine as ag
+    >>> import numpy as np
     >>> import nn
-    >>> nn.init.xavier_normal_(ag.zeros(4, 4)).shape
-    (4, 4)
+    >>> w = nn.init.xavier_normal_(np.zeros((200, 200)), generator=np.random.default_rng(0))
+    >>> round(float(w.std()), 2)  # sqrt(2 / (200 + 200))
+    0.07
     """
-    if _empty(tensor, "xavier_normal_"):
-        return tensor
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_normal_")
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std, generator)
+    return _xavier(tensor, gain, generator, "xavier_normal_")
 
 
 def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
@@ -224,11 +244,7 @@ def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
     >>> bool((abs(w.data) <= 2 ** 0.5 * (3 / 3) ** 0.5).all())
     True
     """
-    if _empty(tensor, "kaiming_uniform_"):
-        return tensor
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, "kaiming_uniform_"))
-    bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound, generator)
+    return _kaiming(tensor, a, mode, nonlinearity, generator, "kaiming_uniform_")
 
 
 def kaiming_normal_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
@@ -241,7 +257,4 @@ def kaiming_normal_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
     >>> nn.init.kaiming_normal_(ag.zeros(8, 3), mode="fan_out", nonlinearity="relu").shape
     (8, 3)
     """
-    if _empty(tensor, "kaiming_normal_"):
-        return tensor
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, "kaiming_normal_"))
-    return normal_(tensor, 0.0, std, generator)
+    return _kaiming(tensor, a, mode, nonlinearity, generator, "kaiming_normal_")

@@ -20,7 +20,7 @@ import autograd_engine as ag
 
 from . import functional as F
 from . import init
-from ._ops import as_tensor, cast_input
+from ._ops import as_tensor, cast_input, check_choice
 from .module import Module, Sequential
 from .parameter import Parameter
 
@@ -81,7 +81,30 @@ class Identity(Module):
         return input
 
 
-class Linear(Module):
+class _WeightAndBias(Module):
+    """A layer with a ``weight`` whose first axis is the output and an optional ``bias`` of that
+    size, initialised like PyTorch's Linear and Conv layers."""
+
+    def _init_parameters(self, weight_shape: tuple, bias: bool, dtype: Any) -> None:
+        self.dtype = _float_dtype(dtype)
+        self.weight = _param(weight_shape, self.dtype)
+        if bias:
+            self.bias = _param(weight_shape[:1], self.dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default init: ``kaiming_uniform_(a=sqrt(5))`` for the weight, and the bias
+        uniform in ``±1/sqrt(fan_in)``."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+
+class Linear(_WeightAndBias):
     """``y = x @ weight.T + bias`` with ``weight`` of shape ``(out_features, in_features)``.
 
     Initialised like PyTorch: weight and bias uniform in ``±1/sqrt(in_features)``.
@@ -100,20 +123,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = _size("Linear", "in_features", in_features)
         self.out_features = _size("Linear", "out_features", out_features)
-        self.dtype = _float_dtype(dtype)
-        self.weight = _param((self.out_features, self.in_features), self.dtype)
-        if bias:
-            self.bias = _param((self.out_features,), self.dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """PyTorch's default init: ``kaiming_uniform_(a=sqrt(5))`` and a matching bias bound."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        self._init_parameters((self.out_features, self.in_features), bias, dtype)
 
     def forward(self, input: Any) -> Tensor:
         return F.linear(cast_input(input, self.dtype), self.weight, self.bias)
@@ -123,7 +133,7 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
-class Conv2d(Module):
+class Conv2d(_WeightAndBias):
     """2-D convolution over NCHW input; ``weight`` is ``(out_channels, in_channels/groups, kh, kw)``.
 
     ``stride``, ``padding`` (zeros) and ``dilation`` take an int or a pair. Initialised like
@@ -159,21 +169,7 @@ class Conv2d(Module):
         self.padding = _pair(padding, "Conv2d", "padding")
         self.dilation = _pair(dilation, "Conv2d", "dilation", low=1)
         self.groups = groups
-        self.dtype = _float_dtype(dtype)
-        self.weight = _param((out_channels, in_channels // groups) + self.kernel_size, self.dtype)
-        if bias:
-            self.bias = _param((out_channels,), self.dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """PyTorch's default init."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        self._init_parameters((out_channels, in_channels // groups) + self.kernel_size, bias, dtype)
 
     def forward(self, input: Any) -> Tensor:
         return F.conv2d(cast_input(input, self.dtype), self.weight, self.bias, self.stride,
@@ -193,7 +189,38 @@ class Conv2d(Module):
         return s
 
 
-class MaxPool2d(Module):
+class _Functional(Module):
+    """A module with no parameters that applies ``function`` (one of ``nn.functional``'s) to its
+    input, passing the attributes named in ``options`` after it; its repr shows those options."""
+
+    function: Callable[..., Tensor]
+    options: tuple[str, ...] = ()
+
+    def forward(self, input: Any) -> Tensor:
+        return type(self).function(input, *(getattr(self, name) for name in self.options))
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{name}={getattr(self, name)!r}" for name in self.options)
+
+
+class _Pool2d(_Functional):
+    """Pooling over NCHW input with a window ``kernel_size``; ``stride`` defaults to it."""
+
+    options = ("kernel_size", "stride", "padding")
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        layer = type(self).__name__
+        _pair(kernel_size, layer, "kernel_size", low=1)
+        if stride is not None:
+            _pair(stride, layer, "stride", low=1)
+        _pair(padding, layer, "padding")
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+
+
+class MaxPool2d(_Pool2d):
     """Max pooling over NCHW input; ``stride`` defaults to ``kernel_size``.
 
     >>> import autograd_engine as ag
@@ -202,48 +229,21 @@ class MaxPool2d(Module):
     (1, 3, 4, 4)
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
-        super().__init__()
-        _pair(kernel_size, "MaxPool2d", "kernel_size", low=1)
-        if stride is not None:
-            _pair(stride, "MaxPool2d", "stride", low=1)
-        _pair(padding, "MaxPool2d", "padding")
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-
-    def forward(self, input: Any) -> Tensor:
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    function = F.max_pool2d
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """Average pooling over NCHW input (padded cells are counted); ``stride`` defaults to
     ``kernel_size``.
 
     >>> import autograd_engine as ag
     >>> import nn
-    >>> nn.AvgPool2d(2)(ag.ones(1, 3, 8, 8)).shape
-    (1, 3, 4, 4)
+    >>> pool = nn.AvgPool2d(2, stride=1)
+    >>> pool, pool(ag.ones(1, 3, 8, 8)).shape
+    (AvgPool2d(kernel_size=2, stride=1, padding=0), (1, 3, 7, 7))
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
-        super().__init__()
-        _pair(kernel_size, "AvgPool2d", "kernel_size", low=1)
-        if stride is not None:
-            _pair(stride, "AvgPool2d", "stride", low=1)
-        _pair(padding, "AvgPool2d", "padding")
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-
-    def forward(self, input: Any) -> Tensor:
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    function = F.avg_pool2d
 
 
 class Flatten(Module):
@@ -472,7 +472,7 @@ class Embedding(Module):
 # ----- activations ---------------------------------------------------------------------------------
 
 
-class ReLU(Module):
+class ReLU(_Functional):
     """``max(x, 0)``.
 
     >>> import autograd_engine as ag
@@ -481,92 +481,91 @@ class ReLU(Module):
     Tensor([0., 1.])
     """
 
-    def forward(self, input: Any) -> Tensor:
-        return F.relu(input)
+    function = F.relu
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Functional):
     """``x`` if positive else ``negative_slope * x``.
 
     >>> import autograd_engine as ag
     >>> import nn
-    >>> nn.LeakyReLU(0.1)(ag.Tensor([-1.0, 1.0]))
-    Tensor([-0.1,  1. ])
+    >>> leaky = nn.LeakyReLU(0.1)
+    >>> leaky, leaky(ag.Tensor([-1.0, 1.0]))
+    (LeakyReLU(negative_slope=0.1), Tensor([-0.1,  1. ]))
     """
+
+    function, options = F.leaky_relu, ("negative_slope",)
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
         self.negative_slope = negative_slope
 
-    def forward(self, input: Any) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
 
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
-
-
-class Tanh(Module):
-    """Hyperbolic tangent.
+class Tanh(_Functional):
+    """Hyperbolic tangent, saturating at -1 and 1.
 
     >>> import autograd_engine as ag
     >>> import nn
-    >>> nn.Tanh()(ag.Tensor([0.0]))
-    Tensor([0.])
+    >>> y = nn.Tanh()(ag.Tensor([-50.0, 0.0, 50.0]))
+    >>> y.tolist()
+    [-1.0, 0.0, 1.0]
     """
 
-    def forward(self, input: Any) -> Tensor:
-        return F.tanh(input)
+    function = F.tanh
 
 
-class Sigmoid(Module):
-    """Logistic sigmoid.
+class Sigmoid(_Functional):
+    """Logistic sigmoid, ``1 / (1 + exp(-x))``: maps to ``(0, 1)`` with ``sigmoid(0) = 0.5``.
 
     >>> import autograd_engine as ag
     >>> import nn
-    >>> nn.Sigmoid()(ag.Tensor([0.0]))
-    Tensor([0.5])
+    >>> nn.Sigmoid()(ag.zeros(2))
+    Tensor([0.5, 0.5])
     """
 
-    def forward(self, input: Any) -> Tensor:
-        return F.sigmoid(input)
+    function = F.sigmoid
 
 
-class GELU(Module):
+class GELU(_Functional):
     """GELU (exact erf form, or ``approximate="tanh"``).
 
     >>> import autograd_engine as ag
     >>> import nn
-    >>> nn.GELU()(ag.Tensor([0.0]))
-    Tensor([0.])
+    >>> gelu = nn.GELU(approximate="tanh")
+    >>> gelu, gelu(ag.Tensor([0.0]))
+    (GELU(approximate='tanh'), Tensor([0.]))
     """
+
+    function, options = F.gelu, ("approximate",)
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
-
-    def forward(self, input: Any) -> Tensor:
-        return F.gelu(input, self.approximate)
-
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
+        self.approximate = check_choice("GELU", "approximate", approximate, ("none", "tanh"))
 
 
-class SiLU(Module):
-    """``x * sigmoid(x)`` (swish).
+class SiLU(_Functional):
+    """``x * sigmoid(x)`` (swish); unlike ReLU it dips below zero for negative inputs.
 
-    >>> import autograd_engine as ag
+    >>> import numpy as np
     >>> import nn
-    >>> nn.SiLU()(ag.Tensor([0.0]))
-    Tensor([0.])
+    >>> bool(nn.SiLU()(np.array([-1.0])).item() < 0)
+    True
     """
 
-    def forward(self, input: Any) -> Tensor:
-        return F.silu(input)
+    function = F.silu
 
 
-class Softmax(Module):
+class _AlongDim(_Functional):
+    """An activation that normalises along the axis ``dim``."""
+
+    options = ("dim",)
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+
+class Softmax(_AlongDim):
     """Softmax along ``dim`` (default the last axis).
 
     >>> import autograd_engine as ag
@@ -575,18 +574,10 @@ class Softmax(Module):
     Tensor([[0.5, 0.5]])
     """
 
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Any) -> Tensor:
-        return F.softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    function = F.softmax
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """Log-softmax along ``dim`` (default the last axis).
 
     >>> import autograd_engine as ag
@@ -595,15 +586,7 @@ class LogSoftmax(Module):
     Tensor([[0.5, 0.5]])
     """
 
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Any) -> Tensor:
-        return F.log_softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    function = F.log_softmax
 
 
 _ACTIVATIONS: dict[str, Callable[[], Module]] = {

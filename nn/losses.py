@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import autograd_engine as ag
@@ -15,10 +16,20 @@ Tensor = ag.Tensor
 
 
 class _Loss(Module):
+    """A loss module: ``function`` (one of ``nn.functional``'s) of ``(input, target)`` with this
+    module's ``reduction`` and the attributes named in ``options``, passed by keyword."""
+
+    function: Callable[..., Tensor]
+    options: tuple[str, ...] = ()
+
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        options = {name: getattr(self, name) for name in self.options}
+        return type(self).function(input, target, reduction=self.reduction, **options)
 
     def extra_repr(self) -> str:
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
@@ -33,8 +44,7 @@ class MSELoss(_Loss):
     Tensor(2.)
     """
 
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.mse_loss(input, target, self.reduction)
+    function = F.mse_loss
 
 
 class L1Loss(_Loss):
@@ -46,8 +56,7 @@ class L1Loss(_Loss):
     Tensor(2.)
     """
 
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.l1_loss(input, target, self.reduction)
+    function = F.l1_loss
 
 
 class HuberLoss(_Loss):
@@ -59,12 +68,11 @@ class HuberLoss(_Loss):
     Tensor(2.5)
     """
 
+    function, options = F.huber_loss, ("delta",)
+
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
         self.delta = delta
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.huber_loss(input, target, self.reduction, self.delta)
 
 
 class SmoothL1Loss(_Loss):
@@ -76,12 +84,11 @@ class SmoothL1Loss(_Loss):
     Tensor(0.125)
     """
 
+    function, options = F.smooth_l1_loss, ("beta",)
+
     def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
         self.beta = beta
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
 
 
 class CrossEntropyLoss(_Loss):
@@ -96,14 +103,12 @@ class CrossEntropyLoss(_Loss):
     0.6931
     """
 
+    function, options = F.cross_entropy, ("weight", "ignore_index", "label_smoothing")
+
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
-                               self.label_smoothing)
 
 
 class NLLLoss(_Loss):
@@ -115,12 +120,11 @@ class NLLLoss(_Loss):
     Tensor(1.)
     """
 
+    function, options = F.nll_loss, ("weight", "ignore_index")
+
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight, self.ignore_index = weight, ignore_index
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -133,13 +137,11 @@ class BCEWithLogitsLoss(_Loss):
     Tensor(0.69314718)
     """
 
+    function, options = F.binary_cross_entropy_with_logits, ("weight", "pos_weight")
+
     def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__(reduction)
         self.weight, self.pos_weight = weight, pos_weight
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
-                                                  self.pos_weight)
 
 
 class BCELoss(_Loss):
@@ -151,9 +153,8 @@ class BCELoss(_Loss):
     Tensor(0.69314718)
     """
 
+    function, options = F.binary_cross_entropy, ("weight",)
+
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight = weight
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.binary_cross_entropy(input, target, self.weight, self.reduction)

@@ -17,7 +17,7 @@ import numpy as np
 import autograd_engine as ag
 from autograd_engine.pytorch_names import parse_to
 
-from .parameter import Parameter
+from .parameter import Parameter, zero_grads
 
 
 def _to_array(value: Any) -> np.ndarray:
@@ -497,14 +497,7 @@ class Module:
         >>> lin.weight.grad is None
         True
         """
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.data[...] = 0
-                ag.increment_version(p.grad)
+        zero_grads(self.parameters(), set_to_none)
 
     # ----- state -----
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:

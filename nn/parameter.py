@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -29,16 +30,22 @@ class Parameter(ag.Tensor):
 
     __slots__ = ()
 
+    def __new__(cls, data: Any = None, requires_grad: bool = True, dtype: Any = None) -> Parameter:
+        if isinstance(data, ag.Tensor) and dtype is None:
+            # Share the array and its version counter, as torch.nn.Parameter(tensor) does:
+            # detach() makes that alias, and the alias becomes the Parameter.
+            p = data.detach()
+            p.__class__ = cls
+            return p
+        return super().__new__(cls)
+
     def __init__(self, data: Any = None, requires_grad: bool = True, dtype: Any = None) -> None:
+        if isinstance(data, ag.Tensor) and dtype is None:  # made by __new__ from data
+            self.requires_grad_(requires_grad)
+            return
         if data is None:
             data = np.zeros((0,), dtype=dtype or np.float32)
-        if isinstance(data, ag.Tensor) and dtype is None:
-            super().__init__(0.0)
-            self._data = data.data  # share the array, as torch.nn.Parameter(tensor) does
-            if requires_grad:
-                self.requires_grad_(True)
-        else:
-            super().__init__(data, requires_grad=requires_grad, dtype=dtype)
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -49,3 +56,16 @@ class Parameter(ag.Tensor):
             p.grad = self.grad.data.copy()
         memo[id(self)] = p
         return p
+
+
+def zero_grads(parameters: Iterable[ag.Tensor], set_to_none: bool = True) -> None:
+    """Reset the parameters' gradients: to None, or to zeros in place (telling the engine the
+    gradient's memory was written). ``Module.zero_grad`` and ``Optimizer.zero_grad`` use it."""
+    for p in parameters:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad.data[...] = 0
+            ag.increment_version(p.grad)

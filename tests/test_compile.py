@@ -14,7 +14,8 @@ import autograd_engine as ag
 import nn
 from autograd_engine.testing.strategies import op_arguments
 
-OPS = sorted(ag.REGISTRY)
+# one_hot is not an Op: a trace keeps its value as a constant, so it has its own test below.
+OPS = sorted(set(ag.REGISTRY) - {"one_hot"})
 FAST = settings(max_examples=4, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -63,6 +64,7 @@ def _problem(spec, args, kwargs, dtype):
             total = term if total is None else total + term
         return total
 
+    assert arrays, f"{spec.name}: no array argument to trace, so nothing would be compared"
     return arrays, call, loss_of
 
 
@@ -80,7 +82,9 @@ def _eager_and_compiled(call, loss_of, arrays, differentiable=True):
     eager_in = tensors()
     eager_outs, eager_loss = run(eager_in)
     step = ag.compile(lambda *xs: run(list(xs)))
-    step(*tensors())  # traces
+    # Trace on other values (the same ones, reversed), so that a value the trace baked in
+    # instead of recording shows as a difference on the replay.
+    step(*[ag.Tensor(np.flip(a).copy(), requires_grad=differentiable) for a in arrays])
     compiled_in = tensors()
     outs, loss = step(*compiled_in)  # replays
     assert step.cache_info().hits == 1
@@ -108,6 +112,14 @@ def test_registry_sweep(name, dtype, data):
     if not arrays:
         return
     _eager_and_compiled(call, loss_of, arrays, spec.differentiable)
+
+
+@pytest.mark.xfail(strict=True, reason="ag.one_hot computes its result from the indices' values "
+                   "outside any Op, so ag.compile bakes the traced indices in as a constant")
+def test_compiled_one_hot_follows_its_input():
+    f = ag.compile(lambda indices: ag.one_hot(indices, 3) * 1.0)
+    f(ag.Tensor(np.array([0, 1])))  # traces
+    np.testing.assert_array_equal(f(ag.Tensor(np.array([2, 2]))).data, np.eye(3)[[2, 2]])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

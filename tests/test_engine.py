@@ -582,7 +582,7 @@ def test_list_arguments_are_saved_as_arrays_next_to_intermediates(create_graph):
 
 
 def test_leaf_gradients_are_right_when_the_refcount_shortcut_is_off(monkeypatch):
-    # On an interpreter whose reference counts differ from CPython 3.11's, the import-time check
+    # On an interpreter whose reference counts differ from what the import-time check expects, it
     # turns the no-copy shortcut off; gradients must be the same, and never alias user arrays.
     from autograd_engine import engine
 

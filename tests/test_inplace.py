@@ -116,8 +116,8 @@ def test_leaf_saved_then_updated_under_no_grad_raises_on_backward():
 
 
 def test_a_0d_leaf_is_used_by_value_so_a_later_update_does_not_change_the_gradient():
-    # 0-d inputs are kept by value (a NumPy scalar; ops on it are ten times faster than on a 0-d
-    # array), so updating the leaf after the forward cannot corrupt what backward reads: the
+    # 0-d inputs are kept by value (a NumPy scalar, which avoids NumPy's slow paths for 0-d
+    # arrays), so updating the leaf after the forward cannot corrupt what backward reads: the
     # gradient is that of the recorded forward, at w = 2, as for 0-d intermediates.
     w = T(2.0, requires_grad=True)
     loss = w * w * 3.0

@@ -36,7 +36,7 @@ def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     pythonpath = os.environ.get("PYTHONPATH", "")
     monkeypatch.setenv("PYTHONPATH", str(ROOT) + (os.pathsep + pythonpath if pythonpath else ""))
     for var in BLAS_THREAD_VARS:  # one BLAS thread per kernel: pytest -n 2 already fills the cores,
-        monkeypatch.setenv(var, os.environ.get(var, "1"))  # and oversubscribed BLAS is 10x slower
+        monkeypatch.setenv(var, os.environ.get(var, "1"))  # and BLAS threads without a core spin
     monkeypatch.setenv("HYPOTHESIS_PROFILE", os.environ.get("HYPOTHESIS_PROFILE", "ci"))
     client = nbclient.NotebookClient(
         nb, kernel_name="python3", timeout=TIMEOUT_PER_CELL,

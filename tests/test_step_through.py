@@ -259,6 +259,7 @@ def test_xor_player_in_chromium(tmp_path):
         assert s0["grads"]["loss"] == "grad 1.0000" and s0["grads"]["o"] == "grad ?"
         page.screenshot(path=str(tmp_path / "step0.png"), full_page=True)
         shots = {1, 6, len(player) // 2, len(player) - 1}
+        boxes_checked = 0
         for k in range(1, len(player)):
             page.click("[data-act=next]")
             s = state()
@@ -270,8 +271,10 @@ def test_xor_player_in_chromium(tmp_path):
             for label, value in player.steps[k].values.items():
                 if label in s["grads"]:  # a named box shows the gradient it has so far
                     assert s["grads"][label] == "grad " + num(value)
+                    boxes_checked += 1
             if k in shots:
                 page.screenshot(path=str(tmp_path / f"step{k}.png"), full_page=True)
+        assert boxes_checked > 0, "no step showed a named box's gradient"
         final = state()
         for name, g in engine.items():  # at the end every box shows the engine's .grad
             assert final["grads"][name] == "grad " + num(g), name

@@ -30,31 +30,32 @@ OUTPUT, PARAM, LEAF, CONSTANT, INTERMEDIATE = "output", "param", "leaf", "consta
 
 
 @dataclass(slots=True)
-class ValueNode:
+class _Node:
+    """What every drawn node has: its DOT id, its scope key (a tuple of ids; () = top level) and
+    its distance from the roots (used to truncate big graphs)."""
+
     id: str
+    cluster: tuple = field(default=(), kw_only=True)
+    depth: int = field(default=0, kw_only=True)
+
+
+@dataclass(slots=True)
+class ValueNode(_Node):
     tensor: Tensor
     kind: str
     name: str | None
-    cluster: tuple = ()  # scope key (tuple of ids), () = top level
-    depth: int = 0
 
 
 @dataclass(slots=True)
-class OpNode:
-    id: str
+class OpNode(_Node):
     fn: Any
-    cluster: tuple = ()
-    depth: int = 0
 
 
 @dataclass(slots=True)
-class ConstNode:
+class ConstNode(_Node):
     """A non-Tensor input of an op (a Python number, an array): one node per use."""
 
-    id: str
     value: Any
-    cluster: tuple = ()
-    depth: int = 0
 
 
 @dataclass
@@ -79,13 +80,13 @@ def flatten_roots(roots: Iterable[Any]) -> list[Tensor]:
     """Accept tensors, and lists/tuples/dicts of tensors (one level deep), as roots."""
     out: list[Tensor] = []
     for r in roots:
-        if isinstance(r, Tensor):
-            out.append(r)
-        elif isinstance(r, Function):  # (a node is also a list: not a list of roots)
+        if isinstance(r, Function):
             raise TypeError(
                 f"viz: roots must be Tensors, got the node {r!r}; pass the Tensor it made (y, "
                 "not y.grad_fn), e.g. viz.to_dot(loss)"
             )
+        if isinstance(r, Tensor):
+            out.append(r)
         elif isinstance(r, dict):
             out.extend(flatten_roots(r.values()))
         elif isinstance(r, (list, tuple)):
@@ -253,7 +254,7 @@ def build(roots: list[Tensor], params: Any = None, model: Any = None) -> Graph:
                 if skey[:i] not in g.scopes:
                     g.scopes[skey[:i]] = scope[i - 1]
             keep.append(scope)
-            g.ops.append(OpNode(op_id, fn, skey, depth + 1))
+            g.ops.append(OpNode(op_id, fn, cluster=skey, depth=depth + 1))
             for pos, inp in enumerate(graph_inputs(fn)):
                 if isinstance(inp, (Tensor, FreedValue)):
                     pending_edges.append((_value_key(inp), op_id, pos))
@@ -261,7 +262,7 @@ def build(roots: list[Tensor], params: Any = None, model: Any = None) -> Graph:
                     if inp.grad_fn is None:
                         consumer_scopes.setdefault(_value_key(inp), []).append(skey)
                 else:
-                    c = ConstNode(f"c{len(g.consts)}", inp, skey, depth + 2)
+                    c = ConstNode(f"c{len(g.consts)}", inp, cluster=skey, depth=depth + 2)
                     g.consts.append(c)
                     g.edges.append((c.id, op_id, pos))
         v.cluster = g.ops[int(op_id[1:])].cluster

@@ -8,14 +8,14 @@ the same options.
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import subprocess
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from autograd_engine import Function
 
 from ._dot import dot_lines
 from ._graph import flatten_roots, graph_inputs, retain_node_grad
@@ -137,25 +137,18 @@ def to_dot(
     return "digraph autograd {\n" + "".join(dot_lines(roots, options)) + "}\n"
 
 
-def draw_graph(
-    *roots: Any,
-    params: Any = None,
-    model: Any = None,
-    rankdir: str = "auto",
-    show_data: bool | None = None,
-    show_grad: bool | None = None,
-    show_saved: bool = False,
-    show_attrs: bool = False,
-    color_by_grad: bool = False,
-    grad_range: Any = None,
-    legend: bool | None = None,
-    max_nodes: int | None = 500,
-    collapse: Any = "auto",
-    collapse_repeated: bool = False,
-    cluster: bool = True,
-    title: str | None = None,
-    dpi: float | None = None,
-) -> Any:
+def _takes_to_dot_options(fn: Callable) -> Callable:
+    """``fn`` passes its ``**options`` on to :func:`to_dot`: list them in its signature as
+    keyword-only parameters, so that ``help()``, editors and ``inspect`` show them."""
+    own = [p for p in inspect.signature(fn).parameters.values() if p.kind is not p.VAR_KEYWORD]
+    shared = [p for p in inspect.signature(to_dot).parameters.values()
+              if p.kind is p.KEYWORD_ONLY]
+    fn.__signature__ = inspect.signature(fn).replace(parameters=own + shared)
+    return fn
+
+
+@_takes_to_dot_options
+def draw_graph(*roots: Any, **options: Any) -> Any:
     """The graph of ``roots`` as a ``graphviz.Digraph``, which a notebook displays as SVG.
 
     Takes the same options as :func:`to_dot`. Fails at once with an install hint when the Graphviz
@@ -170,11 +163,6 @@ def draw_graph(
     ...     svg = g.pipe(format="svg").decode()
     ...     assert svg.count('class="node"') == 5  # x, ×, x*x, Sum, loss
     """
-    options = dict(params=params, model=model, rankdir=rankdir, show_data=show_data,
-                   show_grad=show_grad, show_saved=show_saved, show_attrs=show_attrs,
-                   color_by_grad=color_by_grad, grad_range=grad_range, legend=legend,
-                   max_nodes=max_nodes, collapse=collapse, collapse_repeated=collapse_repeated,
-                   cluster=cluster, title=title, dpi=dpi)
     _dot_binary()
     try:
         import graphviz
@@ -186,28 +174,9 @@ def draw_graph(
     return graphviz.Digraph(name="autograd", body=dot_lines(roots, options))
 
 
-def render(
-    roots: Any,
-    path: str | os.PathLike,
-    format: str | None = None,  # noqa: A002
-    *,
-    params: Any = None,
-    model: Any = None,
-    rankdir: str = "auto",
-    show_data: bool | None = None,
-    show_grad: bool | None = None,
-    show_saved: bool = False,
-    show_attrs: bool = False,
-    color_by_grad: bool = False,
-    grad_range: Any = None,
-    legend: bool | None = None,
-    max_nodes: int | None = 500,
-    collapse: Any = "auto",
-    collapse_repeated: bool = False,
-    cluster: bool = True,
-    title: str | None = None,
-    dpi: float | None = None,
-) -> Path:
+@_takes_to_dot_options
+def render(roots: Any, path: str | os.PathLike, format: str | None = None,  # noqa: A002
+           **options: Any) -> Path:
     """Render the graph of ``roots`` (a Tensor or a list of them) to ``path``; return the path.
 
     ``format`` is ``"svg"``, ``"png"`` or ``"pdf"``; by default it comes from the file suffix
@@ -223,11 +192,6 @@ def render(
     ...         out = viz.render(y, pathlib.Path(d) / "graph.svg")
     ...         assert out.read_text().lstrip().startswith("<?xml")
     """
-    options = dict(params=params, model=model, rankdir=rankdir, show_data=show_data,
-                   show_grad=show_grad, show_saved=show_saved, show_attrs=show_attrs,
-                   color_by_grad=color_by_grad, grad_range=grad_range, legend=legend,
-                   max_nodes=max_nodes, collapse=collapse, collapse_repeated=collapse_repeated,
-                   cluster=cluster, title=title, dpi=dpi)
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     fmt = format if format is not None else (suffix if suffix in FORMATS else "svg")
@@ -236,9 +200,7 @@ def render(
     if suffix != fmt:
         path = path.with_name(path.name + "." + fmt)
     exe = _dot_binary()
-    if not isinstance(roots, (list, tuple, dict)) or isinstance(roots, Function):
-        roots = (roots,)
-    source = "digraph autograd {\n" + "".join(dot_lines(tuple(roots), options)) + "}\n"
+    source = to_dot(roots, **options)  # a list, tuple or dict of roots is flattened like one root
     proc = subprocess.run([exe, f"-T{fmt}", "-o", str(path)], input=source.encode("utf-8"),
                           capture_output=True)
     if proc.returncode != 0:

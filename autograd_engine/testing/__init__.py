@@ -28,8 +28,16 @@ def _as_tuple(x: Any) -> tuple:
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def _float_outputs(outputs: tuple) -> list[int]:
-    return [k for k, o in enumerate(outputs) if isinstance(o, Tensor) and o.dtype.kind == "f"]
+def _requiring_grad(inputs: tuple) -> list[int]:
+    """The positions of the Tensors among ``inputs`` that require grad (the ones checked)."""
+    return [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+
+
+def _differentiable_outputs(fn: Callable, inputs: tuple) -> tuple[tuple, list[int]]:
+    """``fn(*inputs)`` as a tuple, and the positions of its float outputs that require grad."""
+    outputs = _as_tuple(fn(*inputs))
+    return outputs, [k for k, o in enumerate(outputs)
+                     if isinstance(o, Tensor) and o.dtype.kind == "f" and o.requires_grad]
 
 
 def _contract(outputs: tuple, idx: list[int], cotangents: list[np.ndarray]) -> float:
@@ -58,7 +66,7 @@ def gradcheck(
     True
     """
     inputs = _as_tuple(inputs)
-    wrt = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    wrt = _requiring_grad(inputs)
     if not wrt:
         raise ValueError("gradcheck: no input requires grad; pass Tensors with requires_grad=True")
     for i in wrt:
@@ -68,8 +76,7 @@ def gradcheck(
                 "inputs (use Tensor(..., dtype=np.float64) or .astype(np.float64))"
             )
     before = [inputs[i].data.copy() for i in wrt]
-    outputs = _as_tuple(fn(*inputs))
-    idx = [k for k in _float_outputs(outputs) if outputs[k].requires_grad]
+    outputs, idx = _differentiable_outputs(fn, inputs)
     if grad_outputs is not None:
         cotangents = [np.asarray(g.data if isinstance(g, Tensor) else g, dtype=np.float64)
                       for g in _as_tuple(grad_outputs)]
@@ -146,9 +153,8 @@ def gradgradcheck(
     True
     """
     inputs = _as_tuple(inputs)
-    wrt = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
-    outputs = _as_tuple(fn(*inputs))
-    idx = [k for k in _float_outputs(outputs) if outputs[k].requires_grad]
+    wrt = _requiring_grad(inputs)
+    outputs, idx = _differentiable_outputs(fn, inputs)
     rng = np.random.default_rng(seed + 1)
     vs = [Tensor(rng.standard_normal(outputs[k].shape), requires_grad=True) for k in idx]
     n = len(inputs)
@@ -198,23 +204,25 @@ def check_function(
     >>> import numpy as np
     >>> import autograd_engine as ag
     >>> from autograd_engine.testing import GradcheckError, check_function
-    >>> class Cube(ag.Function):
+    >>> class Hypot(ag.Function):
     ...     @staticmethod
-    ...     def forward(ctx, x):
-    ...         ctx.save_for_backward(x)
-    ...         return x ** 3
-    ...     @staticmethod
-    ...     def backward(ctx, grad):
-    ...         (x,) = ctx.saved_tensors
-    ...         return grad * 3 * x * x
-    >>> check_function(Cube, (2, 3), gradgrad=True, reference=lambda x: x ** 3, max_examples=5)
-    >>> class WrongCube(Cube):
+    ...     def forward(ctx, x, y):
+    ...         r = np.hypot(x, y)
+    ...         ctx.save_for_backward(x, y, r)
+    ...         return r
     ...     @staticmethod
     ...     def backward(ctx, grad):
-    ...         (x,) = ctx.saved_tensors
-    ...         return grad * x * x
+    ...         x, y, r = ctx.saved_tensors
+    ...         return grad * x / r, grad * y / r
+    >>> check_function(Hypot, (2, 3), (2, 3), gradgrad=True, reference=np.hypot, domain=(0.5, 3),
+    ...                max_examples=5)
+    >>> class SwappedHypot(Hypot):
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         x, y, r = ctx.saved_tensors
+    ...         return grad * y / r, grad * x / r
     >>> try:
-    ...     check_function(WrongCube, (3,), max_examples=5)
+    ...     check_function(SwappedHypot, (3,), (3,), domain=(0.5, 3), max_examples=5)
     ... except GradcheckError as e:
     ...     print(str(e).splitlines()[0][:47])
     gradcheck: gradient of input 0 (shape (3,)) dis

@@ -11,6 +11,8 @@ import numpy as np
 
 import autograd_engine as ag
 
+from ..parameter import zero_grads
+
 
 class _Required:
     def __repr__(self) -> str:
@@ -107,15 +109,7 @@ class Optimizer:
         >>> (w * 2).sum().backward(); opt.zero_grad(); w.grad is None
         True
         """
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.data[...] = 0
-                    ag.increment_version(p.grad)
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     @ag.replayed  # inside ag.compile: the array update runs again on the compiled gradients
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

@@ -8,13 +8,15 @@ different answer (a random feedback matrix, a difference of two equilibria, a fi
 To add a rule, subclass :class:`Rule`, write ``step`` (fill ``.grad`` with :func:`accumulate_grad`,
 return the batch's loss as a detached Tensor) and cite the paper with its update formula in the
 docstring. :class:`LinearTaps` gives you each ``nn.Linear`` layer's input and output with the graph
-cut between layers, which is what most local rules need.
+cut between layers, which is what most local rules need; :class:`HookedBackprop` is backprop with
+each layer's output replaced by one that sends the error back another way.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,7 @@ import numpy as np
 import autograd_engine as ag
 
 from ..layers import Linear
-from ..module import Module
+from ..module import Module, ModuleList
 
 __all__ = ["Backprop", "LinearTaps", "Rule", "accumulate_grad", "linear_layers"]
 
@@ -74,6 +76,30 @@ class Backprop(Rule):
         return loss.detach()
 
 
+class HookedBackprop(Rule):
+    """Backprop with every ``nn.Linear``'s call changed by :meth:`layer_output`, a forward hook
+    that returns the layer's output as it should take part in backward (a custom Function that
+    sends the error back another way, a gradient filter, ...). The hooks live for one step."""
+
+    @abc.abstractmethod
+    def layer_output(self, module: Linear, args: tuple, out: ag.Tensor) -> ag.Tensor:
+        """The output of ``module`` called on ``args`` that replaces ``out``."""
+
+    def step(self, model: Module, loss_fn: Callable, x: Any, y: Any) -> ag.Tensor:
+        with contextlib.ExitStack() as hooks:
+            for m in linear_layers(model, type(self).__name__):
+                hooks.enter_context(m.register_forward_hook(self.layer_output))
+            loss = loss_fn(model(x), y)
+        loss.backward()
+        return loss.detach()
+
+
+def as_layer_input(module: Linear, x: Any) -> ag.Tensor:
+    """``x`` as a Tensor of the layer's weight dtype, as the layer casts it (``x`` if it is a
+    Tensor already)."""
+    return x if isinstance(x, ag.Tensor) else ag.Tensor(np.asarray(x, dtype=module.weight.dtype))
+
+
 def accumulate_grad(param: ag.Tensor, grad: Any) -> None:
     """Add ``grad`` (array or Tensor of ``param``'s shape) to ``param.grad``, as ``backward`` does.
 
@@ -106,6 +132,63 @@ def linear_layers(model: Module, rule: str) -> list[Linear]:
     return layers
 
 
+def layer_sizes(net: str, sizes: Sequence[int], hidden: bool = False) -> list[int]:
+    """``sizes`` as a list, checked to hold the input and output sizes (and, if ``hidden``, at
+    least one hidden size between them).
+
+    >>> import nn
+    >>> nn.rules.base.layer_sizes("demo", (4, 3))
+    [4, 3]
+    """
+    sizes = list(sizes)
+    if hidden and len(sizes) < 3:
+        raise ValueError(f"{net}: needs at least one hidden layer, got sizes={sizes}")
+    if len(sizes) < 2:
+        raise ValueError(f"{net}: sizes needs at least input and output sizes, got {sizes}")
+    return sizes
+
+
+def linear_chain(sizes: Sequence[int], dtype: Any) -> ModuleList:
+    """``Linear(sizes[0], sizes[1])``, ``Linear(sizes[1], sizes[2])``, ...: the layers of a
+    feedforward net, without activations.
+
+    >>> import nn
+    >>> [tuple(m.weight.shape) for m in nn.rules.base.linear_chain([4, 8, 3], "float32")]
+    [(8, 4), (3, 8)]
+    """
+    return ModuleList(Linear(a, b, dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+class TanhLayers(Module):
+    """A ``tanh`` network with a linear output, ``h_l = tanh(W_l h_{l-1} + b_l)`` and ``h_L = W_L
+    h_{L-1} + b_L``, like ``nn.MLP(sizes, activation="tanh")`` with the same initial weights, that
+    a rule can run one layer at a time (:meth:`layer`). ``sizes`` needs a hidden layer; ``net``
+    names the subclass in errors.
+
+    >>> import numpy as np
+    >>> import nn
+    >>> net = nn.rules.base.TanhLayers("demo", [4, 8, 3])
+    >>> net(np.ones((2, 4), np.float32)).shape, net.layer(0, np.ones((2, 4), np.float32)).shape
+    ((2, 3), (2, 8))
+    """
+
+    def __init__(self, net: str, sizes: Sequence[int], dtype: Any = np.float32) -> None:
+        super().__init__()
+        self.sizes = layer_sizes(net, sizes, hidden=True)
+        self.forward_layers = linear_chain(self.sizes, dtype)
+
+    def layer(self, i: int, h: Any) -> ag.Tensor:
+        """``f_i``: forward layer ``i`` (0-based) applied to ``h``."""
+        a = self.forward_layers[i](h)
+        return a if i == len(self.forward_layers) - 1 else a.tanh()
+
+    def forward(self, x: Any) -> ag.Tensor:
+        h = x
+        for i in range(len(self.forward_layers)):
+            h = self.layer(i, h)
+        return h
+
+
 class LinearTaps:
     """Context manager: while active, every ``nn.Linear`` of ``model`` sees a *detached* copy of
     its input, so each layer's graph reaches only its own parameters. Records, per call, the
@@ -136,9 +219,7 @@ class LinearTaps:
         self._handles: list = []
 
     def _pre(self, module: Linear, args: tuple) -> tuple:
-        x = args[0]
-        if not isinstance(x, ag.Tensor):
-            x = ag.Tensor(np.asarray(x, dtype=module.weight.dtype))
+        x = as_layer_input(module, args[0])
         self.layers.append(module)
         self.inputs.append(x)
         return ((x.detach() if self.cut else x),) + tuple(args[1:])

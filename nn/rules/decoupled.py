@@ -21,13 +21,13 @@ import autograd_engine as ag
 
 from ..layers import Linear
 from ..module import Module, ModuleList
-from .base import Rule, output_error
+from .base import Rule, TanhLayers, output_error
 from .predictive_coding import _as_tensor, _run, blocks
 
 __all__ = ["DNINet", "DelayedGradients", "SyntheticGradients"]
 
 
-class DNINet(Module):
+class DNINet(TanhLayers):
     """A ``tanh`` network (linear output, like ``nn.MLP(sizes, activation="tanh")``, same initial
     weights) with one synthetic-gradient module per hidden layer (Jaderberg et al. 2017).
 
@@ -45,22 +45,13 @@ class DNINet(Module):
 
     def __init__(self, sizes: Sequence[int], classes: int | None = None,
                  dtype: Any = np.float32) -> None:
-        super().__init__()
-        sizes = list(sizes)
-        if len(sizes) < 3:
-            raise ValueError(f"DNINet: needs at least one hidden layer, got sizes={sizes}")
-        self.sizes, self.classes = sizes, classes
-        self.forward_layers = ModuleList(Linear(a, b, dtype=dtype)
-                                         for a, b in zip(sizes[:-1], sizes[1:]))
+        super().__init__("DNINet", sizes, dtype)
+        self.classes = classes
         extra = classes or 0
-        self.synthesizers = ModuleList(Linear(n + extra, n, dtype=dtype) for n in sizes[1:-1])
+        self.synthesizers = ModuleList(Linear(n + extra, n, dtype=dtype) for n in self.sizes[1:-1])
         for m in self.synthesizers:
             m.weight.data[...] = 0.0
             m.bias.data[...] = 0.0
-
-    def layer(self, i: int, h: Any) -> ag.Tensor:
-        a = self.forward_layers[i](h)
-        return a if i == len(self.forward_layers) - 1 else a.tanh()
 
     def synthetic_gradient(self, i: int, h: ag.Tensor, y: Any) -> ag.Tensor:
         """``M_i([h, onehot(y)])``: the predicted per-example gradient ``∂L_n/∂h`` for hidden
@@ -71,12 +62,6 @@ class DNINet(Module):
                 y.data if isinstance(y, ag.Tensor) else y)]
             inp = ag.concatenate([inp, ag.Tensor(onehot)], axis=1)
         return self.synthesizers[i](inp)
-
-    def forward(self, x: Any) -> ag.Tensor:
-        h = x
-        for i in range(len(self.forward_layers)):
-            h = self.layer(i, h)
-        return h
 
 
 class SyntheticGradients(Rule):

@@ -14,9 +14,8 @@ import numpy as np
 
 import autograd_engine as ag
 
-from ..layers import Linear
-from ..module import Module, ModuleList
-from .base import Rule
+from ..module import Module
+from .base import Rule, layer_sizes, linear_chain
 
 __all__ = ["EnergyNet", "EquilibriumPropagation"]
 
@@ -45,12 +44,8 @@ class EnergyNet(Module):
 
     def __init__(self, sizes: Sequence[int], steps: int = 20, dtype: Any = np.float32) -> None:
         super().__init__()
-        sizes = list(sizes)
-        if len(sizes) < 2:
-            raise ValueError(f"EnergyNet: sizes needs at least input and output sizes, got {sizes}")
-        self.sizes, self.steps = sizes, steps
-        self.forward_layers = ModuleList(Linear(a, b, dtype=dtype)
-                                         for a, b in zip(sizes[:-1], sizes[1:]))
+        self.sizes, self.steps = layer_sizes("EnergyNet", sizes), steps
+        self.forward_layers = linear_chain(self.sizes, dtype)
 
     def init_states(self, batch: int) -> list[ag.Tensor]:
         dtype = self.forward_layers[0].weight.dtype

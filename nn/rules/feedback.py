@@ -21,7 +21,14 @@ import autograd_engine as ag
 
 from ..layers import Linear
 from ..module import Module
-from .base import LinearTaps, Rule, check_output_is_last_linear, linear_layers, output_error
+from .base import (
+    HookedBackprop,
+    LinearTaps,
+    Rule,
+    as_layer_input,
+    check_output_is_last_linear,
+    output_error,
+)
 
 __all__ = ["DirectFeedbackAlignment", "FeedbackAlignment", "SignSymmetry"]
 
@@ -53,30 +60,17 @@ class FeedbackLinearFunction(ag.Function):
         return grad @ ag.Tensor(ctx.feedback), grad.T @ x  # backprop would send grad @ weight
 
 
-class _FeedbackRule(Rule):
+class _FeedbackRule(HookedBackprop):
     """Shared by FA and sign symmetry: every ``nn.Linear`` runs :class:`FeedbackLinearFunction`
     with the matrix ``self.feedback_matrix(layer)``."""
 
     def feedback_matrix(self, layer: Linear) -> np.ndarray:  # pragma: no cover - abstract
         raise TypeError(f"{type(self).__name__} must define feedback_matrix")
 
-    def _hook(self, module: Linear, args: tuple, out: ag.Tensor) -> ag.Tensor:
-        x = args[0]
-        if not isinstance(x, ag.Tensor):
-            x = ag.Tensor(np.asarray(x, dtype=module.weight.dtype))
-        y = FeedbackLinearFunction.apply(x, module.weight, feedback=self.feedback_matrix(module))
+    def layer_output(self, module: Linear, args: tuple, out: ag.Tensor) -> ag.Tensor:
+        y = FeedbackLinearFunction.apply(as_layer_input(module, args[0]), module.weight,
+                                         feedback=self.feedback_matrix(module))
         return y if module.bias is None else y + module.bias
-
-    def step(self, model: Module, loss_fn: Callable, x: Any, y: Any) -> ag.Tensor:
-        handles = [m.register_forward_hook(self._hook)
-                   for m in linear_layers(model, type(self).__name__)]
-        try:
-            loss = loss_fn(model(x), y)
-        finally:
-            for h in handles:
-                h.remove()
-        loss.backward()
-        return loss.detach()
 
 
 class FeedbackAlignment(_FeedbackRule):

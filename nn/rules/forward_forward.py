@@ -14,9 +14,9 @@ import numpy as np
 
 import autograd_engine as ag
 
-from ..layers import Linear
-from ..module import Module, ModuleList
-from .base import Rule
+from .._ops import check_choice
+from ..module import Module
+from .base import Rule, linear_chain
 
 __all__ = ["ForwardForward", "ForwardForwardNet", "SymBa"]
 
@@ -46,8 +46,7 @@ class ForwardForwardNet(Module):
                              f"and classes >= 2; got sizes={sizes}, classes={classes}")
         self.sizes, self.classes, self.label_scale = sizes, classes, label_scale
         widths = [sizes[0] + classes] + sizes[1:]
-        self.forward_layers = ModuleList(Linear(a, b, dtype=dtype)
-                                         for a, b in zip(widths[:-1], widths[1:]))
+        self.forward_layers = linear_chain(widths, dtype)
 
     def embed(self, x: Any, labels: np.ndarray) -> ag.Tensor:
         """``[x, label_scale · onehot(label)]``: the input with a label written into it."""
@@ -113,9 +112,7 @@ class ForwardForward(Rule):
 
     def __init__(self, threshold: float = 0.5, negatives: str = "hard",
                  seed: int | None = 0) -> None:
-        if negatives not in ("random", "hard"):
-            raise ValueError(f"{type(self).__name__}: negatives must be 'random' or 'hard', got "
-                             f"{negatives!r}")
+        check_choice(type(self).__name__, "negatives", negatives, ("random", "hard"))
         self.threshold, self.negatives, self.seed = threshold, negatives, seed
         self._rng = np.random.default_rng(seed)
 

@@ -15,6 +15,7 @@ import numpy as np
 import autograd_engine as ag
 from autograd_engine import func
 
+from .._ops import check_choice
 from ..module import Module
 from .base import (
     LinearTaps,
@@ -57,9 +58,7 @@ class ForwardGradient(Rule):
 
     def __init__(self, directions: int = 1, perturb: str = "activities",
                  seed: int | None = 0) -> None:
-        if perturb not in ("weights", "activities"):
-            raise ValueError(f"ForwardGradient: perturb must be 'weights' or 'activities', got "
-                             f"{perturb!r}")
+        check_choice("ForwardGradient", "perturb", perturb, ("weights", "activities"))
         if directions < 1:
             raise ValueError(f"ForwardGradient: directions must be >= 1, got {directions}")
         self.directions, self.perturb, self.seed = directions, perturb, seed

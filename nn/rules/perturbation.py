@@ -22,6 +22,7 @@ import numpy as np
 
 import autograd_engine as ag
 
+from .._ops import check_choice
 from ..module import Module
 from .base import LinearTaps, Rule, accumulate_grad, per_example_loss
 
@@ -59,9 +60,7 @@ class SPSA(Rule):
 
     def __init__(self, perturbations: int = 1, epsilon: float = 1e-3, perturb: str = "activities",
                  seed: int | None = 0) -> None:
-        if perturb not in ("weights", "activities"):
-            raise ValueError(f"{type(self).__name__}: perturb must be 'weights' or 'activities', "
-                             f"got {perturb!r}")
+        check_choice(type(self).__name__, "perturb", perturb, ("weights", "activities"))
         if perturbations < 1 or epsilon <= 0:
             raise ValueError(f"{type(self).__name__}: need perturbations >= 1 and epsilon > 0, "
                              f"got {perturbations} and {epsilon}")
@@ -151,13 +150,15 @@ class MGD(SPSA):
     One-sided, so ``τ + 1`` evaluations instead of SPSA's ``2τ``; unbiased to first order in
     ``c``. Same options as :class:`SPSA`.
 
+    Perturbing activities (the default) on an MLP fills every layer's weight and bias:
+
     >>> import numpy as np
     >>> import nn
-    >>> model = nn.Linear(3, 1, bias=False)
-    >>> rule = nn.rules.MGD(perturb="weights", perturbations=4, seed=0)
-    >>> loss = rule.step(model, nn.MSELoss(), np.ones((2, 3), np.float32), np.zeros((2, 1), np.float32))
-    >>> model.weight.grad.shape
-    (1, 3)
+    >>> mlp = nn.MLP([3, 4, 2])
+    >>> x, labels = np.ones((5, 3), np.float32), np.array([0, 1, 0, 1, 0])
+    >>> loss = nn.rules.MGD(perturbations=8, seed=0).step(mlp, nn.CrossEntropyLoss(), x, labels)
+    >>> [p.grad.shape for p in mlp.parameters()]
+    [(4, 3), (4,), (2, 4), (2,)]
     """
 
     one_sided = True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -10,8 +9,7 @@ import numpy as np
 import autograd_engine as ag
 
 from ..layers import Linear
-from ..module import Module
-from .base import Rule, linear_layers
+from .base import HookedBackprop
 
 __all__ = ["MeProp", "TopKGradient"]
 
@@ -48,7 +46,7 @@ class TopKGradient(ag.Function):
         return ag.Tensor(out.reshape(g.shape))
 
 
-class MeProp(Rule):
+class MeProp(HookedBackprop):
     """meProp, minimal-effort backpropagation (Sun, Ren, Ma & Wang 2017, "meProp: sparsified back
     propagation for accelerated deep learning with reduced overfitting", ICML).
 
@@ -75,15 +73,5 @@ class MeProp(Rule):
             raise ValueError(f"MeProp: k must be >= 1, got {k}")
         self.k = k
 
-    def _hook(self, module: Linear, args: tuple, out: ag.Tensor) -> ag.Tensor:
+    def layer_output(self, module: Linear, args: tuple, out: ag.Tensor) -> ag.Tensor:
         return TopKGradient.apply(out, k=self.k)
-
-    def step(self, model: Module, loss_fn: Callable, x: Any, y: Any) -> ag.Tensor:
-        handles = [m.register_forward_hook(self._hook) for m in linear_layers(model, "MeProp")]
-        try:
-            loss = loss_fn(model(x), y)
-        finally:
-            for h in handles:
-                h.remove()
-        loss.backward()
-        return loss.detach()

@@ -16,12 +16,12 @@ import autograd_engine as ag
 
 from ..layers import Linear
 from ..module import Module, ModuleList
-from .base import Rule, output_error
+from .base import Rule, TanhLayers, output_error
 
 __all__ = ["DTPNet", "DifferenceTargetPropagation"]
 
 
-class DTPNet(Module):
+class DTPNet(TanhLayers):
     """A ``tanh`` network (linear output) with learned inverses, for target propagation.
 
     Forward: ``h_l = tanh(W_l h_{l-1} + b_l)``, ``h_L = W_L h_{L-1} + b_L`` (the logits), exactly
@@ -37,30 +37,13 @@ class DTPNet(Module):
     """
 
     def __init__(self, sizes: Sequence[int], dtype: Any = np.float32) -> None:
-        super().__init__()
-        sizes = list(sizes)
-        if len(sizes) < 3:
-            raise ValueError(f"DTPNet: needs at least one hidden layer, got sizes={sizes}")
-        self.sizes = sizes
-        self.forward_layers = ModuleList(Linear(a, b, dtype=dtype)
-                                         for a, b in zip(sizes[:-1], sizes[1:]))
+        super().__init__("DTPNet", sizes, dtype)
         self.inverse_layers = ModuleList(Linear(b, a, dtype=dtype)
-                                         for a, b in zip(sizes[1:-1], sizes[2:]))
-
-    def layer(self, i: int, h: Any) -> ag.Tensor:
-        """``f_i``: forward layer ``i`` (0-based) applied to ``h``."""
-        a = self.forward_layers[i](h)
-        return a if i == len(self.forward_layers) - 1 else a.tanh()
+                                         for a, b in zip(self.sizes[1:-1], self.sizes[2:]))
 
     def inverse(self, i: int, h: ag.Tensor) -> ag.Tensor:
         """``g_i``: from forward layer ``i``'s output back to its input (``i >= 1``)."""
         return self.inverse_layers[i - 1](h).tanh()
-
-    def forward(self, x: Any) -> ag.Tensor:
-        h = x
-        for i in range(len(self.forward_layers)):
-            h = self.layer(i, h)
-        return h
 
 
 class DifferenceTargetPropagation(Rule):

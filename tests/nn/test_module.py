@@ -200,6 +200,12 @@ def test_parameter_shares_tensor_data():
     p = nn.Parameter(t)
     assert p.data is t.data and p.requires_grad and p.is_leaf
     assert repr(p).startswith("Parameter containing:\nTensor(")
+    # The memory is shared, so is its version counter: a graph that saved p sees writes through t.
+    y = (p * p).sum()
+    t += 1.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+    assert not nn.Parameter(t, requires_grad=False).requires_grad
 
 
 def test_dtype_is_kept_end_to_end():
