@@ -15,13 +15,15 @@ backward does not need are freed as soon as the user drops them, and large scala
 a Tensor per op for the cyclic collector to scan. Nodes never reference their outputs, so graphs have
 no reference cycles and die by reference counting as soon as the last output is dropped.
 
-A node is a ``list`` underneath: its items are its n edges followed by its n arguments (the layout
-``apply`` describes), so that a node is one object for Python's cyclic garbage collector instead of
-two (an object and a tuple of edges). The collector scans every live node again and again while a
-graph grows, so on graphs of many scalar ops every tracked object per node costs collector time
-(measure with ``python3 -m benchmarks.profile scalar_graph --gc``; figures in
-``benchmarks/README.md``). Nothing public depends on it: read a node through ``next_functions``
-and ``inputs``. Equality and hashing are by identity, as for any object.
+A node is a ``list`` underneath: its items are its n edges followed by its n arguments (the
+layout :class:`Function` describes), so that a node is one object for Python's cyclic garbage
+collector instead of two (an object and a tuple of edges). The collector scans every live node
+again and again while a graph grows, so on graphs of many scalar ops every tracked object per node
+costs collector time (``python3 -m benchmarks.profile scalar_graph --gc``; figures in
+``benchmarks/README.md``). Only this module reads that layout: the engine goes through
+:func:`edges` and :func:`edges_with`, everything else through ``next_functions`` and ``inputs``;
+the list methods a node inherits are not part of its interface. Equality and hashing are by
+identity, as for any object.
 
 Undoing broadcasting and casting gradients to each input's shape and dtype happens once, in the
 engine, after every ``backward``: a rule may return a gradient of the broadcast shape.
@@ -138,7 +140,7 @@ class Function(list):
     ``ctx.needs_input_grad[i]`` tells whether input ``i`` needs a gradient. Set the class attribute
     ``backward_on_arrays = True`` when ``backward`` uses only operators, array methods and NumPy
     functions: without ``create_graph`` it then receives (and ``saved_tensors`` returns) NumPy
-    arrays, which is several times faster for small arrays; :func:`apply_any` calls another
+    arrays, which spares wrapping every array in a Tensor; :func:`apply_any` calls another
     Function from such a rule.
 
     >>> import autograd_engine as ag
@@ -204,7 +206,7 @@ class Function(list):
     #: Set True on a subclass whose ``forward`` is written on Tensors, as in PyTorch
     #: (``x.exp()``): it then receives its array arguments as Tensors cut from the graph and runs
     #: with grad mode off, and may save and return Tensors. Built-in ops leave it False and get
-    #: arrays, which is faster.
+    #: arrays, with no Tensor to wrap around each.
     forward_on_tensors: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
