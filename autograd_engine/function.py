@@ -383,7 +383,11 @@ class Function(list):
                 vc = item._vc
                 if vc is not None and vc[0]:  # written to at some point: since it was saved?
                     self._check_version(k, item)
-                item = item._data
+                d = item._data
+                if type(d) is np.ndarray and not d.ndim and item._grad_fn is None and \
+                        item._requires_grad:
+                    d = d[()]  # a 0-d leaf that gets a gradient: as forward got it (_record)
+                item = d
             elif type(item) is _Overwritten:
                 self._check_version(k, item)
             result.append(item)
