@@ -670,7 +670,7 @@ def _params(node: Function) -> dict:
 
 
 def _leaky_relu(ex: _Exporter, node: Function) -> list[str]:
-    slope = float(_params(node).get("slope", 0.01))
+    slope = float(vars(node).get("slope", 0.01))
     dtype = _out(ex, node)[1]
     if dtype == np.float32:
         return ex.add("LeakyRelu", [ex.arg(node, 0)], alpha=slope)
@@ -693,7 +693,7 @@ def _softplus(ex: _Exporter, node: Function) -> list[str]:
 
 
 def _elu(ex: _Exporter, node: Function) -> list[str]:
-    alpha = float(_params(node).get("alpha", 1.0))
+    alpha = float(vars(node).get("alpha", 1.0))
     dtype = _out(ex, node)[1]
     if dtype == np.float32:
         return ex.add("Elu", [ex.arg(node, 0)], alpha=alpha)

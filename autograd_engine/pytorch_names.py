@@ -467,27 +467,6 @@ def _format(self: Tensor, spec: str) -> str:
     return format(self.item(), spec)
 
 
-for _name, _dtype in (("float", np.float32), ("double", np.float64), ("long", np.int64),
-                      ("int", np.int32), ("bool", np.bool_)):
-    setattr(Tensor, _name, _cast(_dtype, _name))
-Tensor.clone = _clone
-Tensor.view = _view
-Tensor.unsqueeze = _unsqueeze
-Tensor.permute = _permute
-Tensor.numel = _numel
-Tensor.flatten = flatten
-Tensor.clamp = clamp
-Tensor.t = _t
-Tensor.pow = _pow
-Tensor.dim = _dim
-Tensor.contiguous = _same
-Tensor.cpu = _same
-Tensor.to = _to
-Tensor.device = property(_device)
-Tensor.size = property(_size)
-Tensor.__format__ = _format
-
-
 # ----- module-level names -------------------------------------------------------------------------
 # (the dtype names, ag.float32 and so on, are set in autograd_engine/__init__.py: here they would
 # shadow the builtins int, float and bool for this module's own code)
