@@ -37,7 +37,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .function import Op
 from .grad_mode import STATE
 from .tensor import Tensor
 
@@ -186,18 +185,6 @@ def pytorch_keywords(fn: Callable[..., Any]) -> Callable[..., Any]:
 # ----- Tensor methods -----------------------------------------------------------------------------
 
 
-class Clone(Op):
-    """A copy of the input that stays in the graph (PyTorch's ``clone``): gradient ``grad``."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return np.array(x, copy=True)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return (grad,)
-
-
 def _clone(self: Tensor) -> Tensor:
     """A copy with its own memory that stays in the graph (gradients flow back to ``self``).
 
@@ -207,6 +194,8 @@ def _clone(self: Tensor) -> Tensor:
     >>> y.sum().backward(); x.grad
     Tensor([1., 1.])
     """
+    from .ops.shape import Clone
+
     return Clone.apply(self)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from ..function import Op, apply_any
 from ..tensor import Tensor
 from ._util import TensorLike, normalize_axes
+from .elementwise import Elementwise
 from .registry import register
 
 
@@ -192,6 +193,19 @@ def broadcast_to(x: TensorLike, shape: tuple[int, ...]) -> Tensor:
     if isinstance(x, Tensor) and x._data.shape == shape:
         return x
     return BroadcastTo.apply(x, shape=shape)
+
+
+class Clone(Elementwise):
+    """A copy of the input that stays in the graph (PyTorch's ``x.clone()``, attached by
+    ``tensor_methods``): gradient ``grad``."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x, copy=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad,)
 
 
 class GetItem(Op):
