@@ -125,10 +125,12 @@ def register(
         fn = pytorch_keywords(fn)
         if op_name in REGISTRY:
             raise ValueError(f"register: an op named {op_name!r} is already registered")
-        methods = {}
-        if method:
-            methods[op_name if method is True or callable(method) else method] = (
-                pytorch_keywords(method) if callable(method) and method is not True else fn)
+        if method is True:
+            methods = {op_name: fn}
+        elif isinstance(method, str):
+            methods = {method: fn}
+        else:  # a function with the method's own signature, or no method
+            methods = {op_name: pytorch_keywords(method)} if method else {}
         REGISTRY[op_name] = OpSpec(
             name=op_name, fn=fn, reference=reference, kind=kind, nargs=nargs, domains=domains,
             sampler=sampler, params=dict(params or {}), distinct=distinct, gradgrad=gradgrad,
