@@ -110,3 +110,24 @@ def test_every_registered_op_is_mapped_to_torch_even_without_torch():
                           f"(or a reason to skip) to test_torch_oracle.py: {unmapped}")
     assert not named & tables["ADAPTERS"], "an op has both @register(torch=...) and an adapter"
     assert all(spec.torch.startswith("torch.") for spec in ag.REGISTRY.values() if spec.torch)
+
+
+def test_tensor_methods_and_operators_come_from_one_place():
+    # each op's @register names its Tensor methods and operators; tensor_methods attaches them
+    from autograd_engine import tensor_methods
+
+    for spec in ag.REGISTRY.values():
+        for name, value in {**spec.methods, **spec.operators}.items():
+            assert getattr(Tensor, name) is value, (spec.name, name)
+    for name, value in tensor_methods.EXTRA.items():
+        assert Tensor.__dict__[name] is value, name
+    assert Tensor.__dict__["__add__"].__name__ == "__add__"
+
+
+def test_a_tensor_name_given_twice_is_an_error(monkeypatch):
+    from autograd_engine import tensor_methods
+
+    monkeypatch.setitem(tensor_methods.EXTRA, "exp", lambda self: None)
+    with pytest.raises(RuntimeError, match=r"Tensor.exp is given by op 'exp' and by EXTRA"):
+        tensor_methods.attach()
+    assert Tensor.exp is ag.REGISTRY["exp"].fn  # nothing was attached
