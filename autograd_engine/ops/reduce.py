@@ -304,15 +304,18 @@ class LogSumExp(Op):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        shape, axes, keep = x.shape, ctx.axes, ctx.keepdims
-        softmax = np.exp(x - expand_reduced(out, shape, axes, keep))
-        return (expand_reduced(grad, shape, axes, keep) * softmax,)
+        return (expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims) * _softmax_of(ctx, x, out),)
 
     @staticmethod
     def jvp(ctx, t):
         x, out = ctx.saved_tensors
-        softmax = np.exp(x - expand_reduced(out, x.shape, ctx.axes, ctx.keepdims))
-        return (t * softmax).sum(axis=ctx.axes, keepdims=ctx.keepdims)
+        return (t * _softmax_of(ctx, x, out)).sum(axis=ctx.axes, keepdims=ctx.keepdims)
+
+
+def _softmax_of(ctx: Any, x: Any, out: Any) -> Any:
+    """softmax(x) over the reduced axes from logsumexp's output ``out``: ``exp(x - out)``, the
+    derivative of logsumexp (arrays or Tensors)."""
+    return np.exp(x - expand_reduced(out, x.shape, ctx.axes, ctx.keepdims))
 
 
 @register(_np_logsumexp, kind="reduction", method=True)
