@@ -313,9 +313,9 @@ _COMPARE = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: 
 
 def _f_compare(rec, a):
     p = _const_params(rec)
-    if p is None or set(p) != {"op"} or p["op"] not in _COMPARE or len(a) != 2:
-        return None
-    return f"{a[0]} {_COMPARE[p['op']]} {a[1]}"
+    if p is None or set(p) != {"fn"} or p["fn"] not in _COMPARE or len(a) != 2:
+        return None  # (another function without a gradient, argmax, ...: called through)
+    return f"{a[0]} {_COMPARE[p['fn']]} {a[1]}"
 
 
 # class name -> (forward rule, backward rule). Each repeats its op's own NumPy expressions (same
@@ -337,7 +337,7 @@ RULES: dict[str, tuple] = {
     "Reshape": (_f_reshape, _b_reshape),
     "Transpose": (_f_transpose, _b_transpose),
     "BroadcastTo": (_f_broadcast_to, _b_pass),
-    "Compare": (_f_compare, None),
+    "NonDifferentiable": (_f_compare, None),
 }
 _ENGINE_MODULES = ("autograd_engine.ops.",)
 

@@ -37,8 +37,9 @@ import numpy as np
 
 from . import forward_ad
 from .engine import grad as _autograd_grad
-from .function import Op, apply_any
+from .function import Op
 from .grad_mode import STATE, enable_grad
+from .ops.join import Stack
 from .tensor import Tensor
 
 __all__ = [
@@ -63,25 +64,6 @@ class _Alias(Op):
     @staticmethod
     def jvp(ctx, t):
         return t
-
-
-class _Stack(Op):
-    """``np.stack(rows)`` along a new first axis, differentiable (assembles Jacobians)."""
-
-    @staticmethod
-    def forward(ctx, *rows):
-        ctx.n = len(rows)
-        return np.stack(rows)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return tuple(grad[i] for i in range(ctx.n))
-
-    @staticmethod
-    def jvp(ctx, *tangents):
-        given = next(t for t in tangents if t is not None)
-        zero = np.zeros(given.shape, dtype=given.dtype)
-        return apply_any(_Stack, *[zero if t is None else t for t in tangents])
 
 
 # ----- helpers ---------------------------------------------------------------------------------
@@ -493,7 +475,7 @@ def _reverse_jacobian(f: Callable[..., Any], argnums: int | Sequence[int], has_a
             jacs = []
             for x, r in zip(fresh, rows):
                 if r:
-                    jac = _Stack.apply(*r).reshape(o.shape + x.shape)
+                    jac = Stack.apply(*r).reshape(o.shape + x.shape)
                 else:  # an empty output
                     jac = Tensor._make(np.zeros(o.shape + x.shape, dtype=x.dtype))
                 jacs.append(jac if create else _detach_tree(jac))

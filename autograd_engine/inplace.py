@@ -307,12 +307,3 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
             f"{index!r})"
         ) from exc
     _bump(self)
-
-
-Tensor.__iadd__ = _binary_inplace("+=", np.add, "add", "__iadd__")
-Tensor.__isub__ = _binary_inplace("-=", np.subtract, "subtract", "__isub__")
-Tensor.__imul__ = _binary_inplace("*=", np.multiply, "multiply", "__imul__")
-Tensor.__itruediv__ = _binary_inplace("/=", np.true_divide, "divide", "__itruediv__")
-Tensor.__ipow__ = _binary_inplace("**=", np.power, "power", "__ipow__")
-Tensor.__setitem__ = _setitem
-

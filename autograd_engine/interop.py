@@ -181,7 +181,3 @@ def _array_function(self: Tensor, func: Callable, types: tuple, args: tuple, kwa
     if fn is None:
         raise _unsupported(what, "is not supported")
     return _call(fn, what, args, kwargs)
-
-
-Tensor.__array_ufunc__ = _array_ufunc
-Tensor.__array_function__ = _array_function

@@ -666,12 +666,13 @@ def _unary(op: str, **attrs: Any) -> Callable:
 
 
 def _params(node: Function) -> dict:
-    return dict(vars(node).get("params") or {})
+    """The keyword parameters an op stored on its node (``ctx.slope = slope``, ...)."""
+    return vars(node)
 
 
 def _float32_native(op: str, **attrs: tuple[str, float]) -> Callable:
     """The rule of a unary op that onnxruntime implements for float32 only: ``op`` itself on
-    float32, with each attribute ``name=(param, default)`` read from the node's params; for other
+    float32, with each attribute ``name=(param, default)`` read from the node's attributes; for other
     dtypes, what the decorated function composes from basic ops (given ``x``, the dtype and the
     attributes)."""
     def wrap(compose: Callable[..., list[str]]) -> Callable:

@@ -37,7 +37,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .function import Op
 from .grad_mode import STATE
 from .tensor import Tensor
 
@@ -186,18 +185,6 @@ def pytorch_keywords(fn: Callable[..., Any]) -> Callable[..., Any]:
 # ----- Tensor methods -----------------------------------------------------------------------------
 
 
-class Clone(Op):
-    """A copy of the input that stays in the graph (PyTorch's ``clone``): gradient ``grad``."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return np.array(x, copy=True)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return (grad,)
-
-
 def _clone(self: Tensor) -> Tensor:
     """A copy with its own memory that stays in the graph (gradients flow back to ``self``).
 
@@ -207,6 +194,8 @@ def _clone(self: Tensor) -> Tensor:
     >>> y.sum().backward(); x.grad
     Tensor([1., 1.])
     """
+    from .ops.shape import Clone
+
     return Clone.apply(self)
 
 
@@ -465,27 +454,6 @@ def _format(self: Tensor, spec: str) -> str:
             f"{self.shape}: format its elements, e.g. [f'{{v:{spec}}}' for v in x.tolist()]"
         )
     return format(self.item(), spec)
-
-
-for _name, _dtype in (("float", np.float32), ("double", np.float64), ("long", np.int64),
-                      ("int", np.int32), ("bool", np.bool_)):
-    setattr(Tensor, _name, _cast(_dtype, _name))
-Tensor.clone = _clone
-Tensor.view = _view
-Tensor.unsqueeze = _unsqueeze
-Tensor.permute = _permute
-Tensor.numel = _numel
-Tensor.flatten = flatten
-Tensor.clamp = clamp
-Tensor.t = _t
-Tensor.pow = _pow
-Tensor.dim = _dim
-Tensor.contiguous = _same
-Tensor.cpu = _same
-Tensor.to = _to
-Tensor.device = property(_device)
-Tensor.size = property(_size)
-Tensor.__format__ = _format
 
 
 # ----- module-level names -------------------------------------------------------------------------

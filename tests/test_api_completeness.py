@@ -89,7 +89,8 @@ def test_every_registered_op_claims_second_order():
 
 def test_every_registered_op_is_mapped_to_torch_even_without_torch():
     # test_torch_oracle.py needs torch to run, so its own completeness check vanishes without it:
-    # read its TORCH and SKIPPED tables from the source instead (one list, checked everywhere).
+    # read its ADAPTERS and SKIPPED tables from the source instead (one list, checked everywhere);
+    # the other ops name their counterpart in @register(torch=...).
     import ast
     from pathlib import Path
 
@@ -98,9 +99,35 @@ def test_every_registered_op_is_mapped_to_torch_even_without_torch():
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
             for target in node.targets:
-                if isinstance(target, ast.Name) and target.id in ("TORCH", "SKIPPED"):
+                if isinstance(target, ast.Name) and target.id in ("ADAPTERS", "SKIPPED"):
                     tables[target.id] = {k.value for k in node.value.keys
                                          if isinstance(k, ast.Constant)}
-    assert set(tables) == {"TORCH", "SKIPPED"}, "test_torch_oracle.py lost its TORCH/SKIPPED tables"
-    unmapped = sorted(set(ag.REGISTRY) - tables["TORCH"] - tables["SKIPPED"])
-    assert not unmapped, f"add a torch counterpart (or a reason to skip) to test_torch_oracle.py: {unmapped}"
+    assert set(tables) == {"ADAPTERS", "SKIPPED"}, \
+        "test_torch_oracle.py lost its ADAPTERS/SKIPPED tables"
+    named = {n for n, spec in ag.REGISTRY.items() if spec.torch}
+    unmapped = sorted(set(ag.REGISTRY) - named - tables["ADAPTERS"] - tables["SKIPPED"])
+    assert not unmapped, (f"name a torch counterpart in @register(torch=...), or add an adapter "
+                          f"(or a reason to skip) to test_torch_oracle.py: {unmapped}")
+    assert not named & tables["ADAPTERS"], "an op has both @register(torch=...) and an adapter"
+    assert all(spec.torch.startswith("torch.") for spec in ag.REGISTRY.values() if spec.torch)
+
+
+def test_tensor_methods_and_operators_come_from_one_place():
+    # each op's @register names its Tensor methods and operators; tensor_methods attaches them
+    from autograd_engine import tensor_methods
+
+    for spec in ag.REGISTRY.values():
+        for name, value in {**spec.methods, **spec.operators}.items():
+            assert getattr(Tensor, name) is value, (spec.name, name)
+    for name, value in tensor_methods.EXTRA.items():
+        assert Tensor.__dict__[name] is value, name
+    assert Tensor.__dict__["__add__"].__name__ == "__add__"
+
+
+def test_a_tensor_name_given_twice_is_an_error(monkeypatch):
+    from autograd_engine import tensor_methods
+
+    monkeypatch.setitem(tensor_methods.EXTRA, "exp", lambda self: None)
+    with pytest.raises(RuntimeError, match=r"Tensor.exp is given by op 'exp' and by EXTRA"):
+        tensor_methods.attach()
+    assert Tensor.exp is ag.REGISTRY["exp"].fn  # nothing was attached

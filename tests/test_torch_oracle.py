@@ -2,7 +2,9 @@
 
 Every op in ``ag.REGISTRY`` is either mapped to a torch callable in ``TORCH`` (same arguments, as
 drawn by the public ``op_arguments`` strategy, with arrays turned into torch tensors) or listed in
-``SKIPPED`` with the reason. Each example compares, in float64:
+``SKIPPED`` with the reason. ``TORCH`` is built from each op's ``@register(torch="torch.exp")``
+(a new op with a same-signature counterpart needs nothing here) and ``ADAPTERS``, the ops whose
+counterpart takes other arguments. Each example compares, in float64:
 
 * the forward values (``rtol=1e-10``);
 * first-order gradients for a random upstream gradient (``torch.autograd.grad``);
@@ -136,31 +138,41 @@ def _one_hot(indices, num_classes=-1):
     return F.one_hot(indices, num_classes).double()
 
 
-TORCH = {
-    "abs": torch.abs, "add": torch.add, "subtract": torch.sub, "multiply": torch.mul,
-    "divide": torch.div, "power": torch.pow, "negative": torch.neg, "exp": torch.exp,
-    "log": torch.log, "log1p": torch.log1p, "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,
-    "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "erf": torch.erf,
-    "gelu": F.gelu, "silu": F.silu, "softplus": F.softplus,
+# Ops whose PyTorch counterpart takes other arguments: an adapter each. (An op whose counterpart
+# takes the same arguments names it in its own @register(torch="torch.exp"), see TORCH below.)
+ADAPTERS = {
     "leaky_relu": lambda x, slope=0.01: F.leaky_relu(x, negative_slope=slope),
     "elu": lambda x, alpha=1.0: F.elu(x, alpha=alpha),
-    "maximum": torch.maximum, "minimum": torch.minimum, "where": torch.where, "clip": _clip,
+    "clip": _clip,
     "sum": _reduction(torch.sum), "mean": _reduction(torch.mean), "max": _reduction(torch.amax),
     "min": _reduction(torch.amin), "logsumexp": _reduction(torch.logsumexp), "prod": _prod,
     "var": _var(torch.var), "std": _var(torch.std),
     "softmax": lambda x, axis=-1: torch.softmax(x, dim=axis),
     "log_softmax": lambda x, axis=-1: torch.log_softmax(x, dim=axis),
-    "matmul": torch.matmul, "dot": _dot, "einsum": torch.einsum,
-    "reshape": torch.reshape, "transpose": _transpose,
+    "dot": _dot, "transpose": _transpose,
     "swapaxes": lambda x, axis1, axis2: torch.swapaxes(x, axis1, axis2),
-    "expand_dims": torch.unsqueeze, "squeeze": _squeeze,
+    "squeeze": _squeeze,
     "broadcast_to": lambda x, shape: torch.broadcast_to(x, shape),
     "getitem": _getitem, "concatenate": _concatenate,
     "stack": lambda arrays, axis=0: torch.stack(list(arrays), dim=axis),
     "split": _split, "pad": _pad, "flip": _flip,
-    "cumsum": _cumsum, "conv2d": F.conv2d, "max_pool2d": _max_pool, "avg_pool2d": _avg_pool,
+    "cumsum": _cumsum, "max_pool2d": _max_pool, "avg_pool2d": _avg_pool,
     "one_hot": _one_hot,
 }
+
+
+def _torch_function(dotted: str):
+    """``"torch.nn.functional.silu"`` -> the function."""
+    obj = torch
+    for part in dotted.split(".")[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+#: Every mapped op's torch counterpart: the function its @register(torch=...) names, or its adapter.
+TORCH = {name: _torch_function(spec.torch) for name, spec in ag.REGISTRY.items() if spec.torch}
+assert not set(TORCH) & set(ADAPTERS), "an op names its torch counterpart and has an adapter"
+TORCH.update(ADAPTERS)
 
 SKIPPED = {
     "dropout": "the mask comes from a NumPy Generator, which torch cannot reproduce; the sweep "
@@ -170,7 +182,8 @@ SKIPPED = {
 
 def test_every_registry_op_is_mapped_or_skipped():
     unmapped = sorted(set(ag.REGISTRY) - set(TORCH) - set(SKIPPED))
-    assert not unmapped, f"add a torch counterpart to TORCH (or a reason to SKIPPED) for {unmapped}"
+    assert not unmapped, (f"name the torch counterpart in @register(torch=...), or add an adapter to "
+                          f"ADAPTERS (or a reason to SKIPPED) for {unmapped}")
 
 
 # ----- comparison machinery ----------------------------------------------------------------------

@@ -1,5 +1,15 @@
 """Elementwise ops: arithmetic, the unary math functions and activations, where/clip/maximum.
 
+Each op is a class (forward, backward, jvp, all static methods) with its public function and its
+``@register`` metadata directly below. Two small bases hold what a pattern shares:
+
+- :class:`Elementwise`, for one input and an output of its shape where each element depends on
+  its own input element only (``exp``, ``tanh``, ``relu``, ...): the Jacobian is diagonal, so its
+  ``jvp`` is the op's own ``backward`` applied to the tangent, and an op writes only ``forward``
+  and ``backward``;
+- :class:`Broadcasting`, for several inputs broadcast together (``add``, ``maximum``, ``where``):
+  an error hint that names the shapes or dtypes that do not fit. Each writes its own ``jvp``.
+
 Binary ops broadcast like NumPy; the engine sums each gradient back to its input's shape, so the
 rules here return gradients of the broadcast shape. Every rule is written with operators and NumPy
 functions, so it runs on plain arrays for a first-order backward and on Tensors (differentiable
@@ -10,18 +20,14 @@ PyTorch and are documented per op.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..function import Function, Op, apply_any
+from ..function import Op, apply_any
 from ..tensor import Tensor
-from ._util import TensorLike, check_number, stop_gradient
+from ._util import TensorLike, add_tangents, check_number, stop_gradient
 from .registry import NONZERO, POSITIVE, REALS, Domain, register
-
-# ----- binary arithmetic -------------------------------------------------------------------------
-# Forwards use Python operators: on NumPy scalars (0-d tensors) they are ~10x faster than ufuncs.
 
 
 def _kind(a: Any) -> str:
@@ -32,8 +38,9 @@ def _kind(a: Any) -> str:
         return "O"
 
 
-class _Broadcasting(Op):
-    """Shared error hint for ops that broadcast their inputs."""
+class Broadcasting(Op):
+    """Base of the ops that broadcast several inputs together: an error hint naming the inputs
+    that are not numeric or the shapes that do not broadcast."""
 
     @classmethod
     def error_hint(cls, arrays: list, params: dict) -> str:
@@ -58,7 +65,28 @@ class _Broadcasting(Op):
         return ""
 
 
-class Add(_Broadcasting):
+class Elementwise(Op):
+    """Base of the one-input elementwise ops: each output element depends on its own input element
+    only, so the Jacobian is diagonal and the output's tangent ``J t`` is the ``backward`` rule
+    applied to the tangent ``t``. A subclass writes ``forward`` and ``backward`` (static methods)
+    and gets this ``jvp``; it may write its own.
+
+    >>> import autograd_engine as ag
+    >>> x, t = ag.Tensor([0.0, 1.0]), ag.Tensor([2.0, 2.0])
+    >>> ag.func.jvp(ag.sin, (x,), (t,))[1]  # Sin.backward(ctx, t): t * cos(x)
+    Tensor([2.        , 1.08060461])
+    """
+
+    @classmethod
+    def jvp(cls, ctx, t):  # (a class method only to reach the subclass's backward)
+        return cls.backward(ctx, t)[0]
+
+
+# ----- binary arithmetic -------------------------------------------------------------------------
+# Forwards use Python operators: on NumPy scalars (0-d tensors) they cost far less than ufuncs.
+
+
+class Add(Broadcasting):
     @staticmethod
     def forward(ctx, x, y):
         return x + y
@@ -72,7 +100,18 @@ class Add(_Broadcasting):
         return ty if tx is None else tx if ty is None else tx + ty
 
 
-class Sub(_Broadcasting):
+@register(np.add, nargs=2, operators=("__add__", "__radd__"), op=Add, torch="torch.add")
+def add(x: TensorLike, y: TensorLike) -> Tensor:
+    """``x + y`` with broadcasting. Gradient: ``grad`` to both inputs.
+
+    >>> import autograd_engine as ag
+    >>> ag.add(ag.Tensor([1.0, 2.0]), 1.0)
+    Tensor([2., 3.])
+    """
+    return Add.apply(x, y)
+
+
+class Sub(Broadcasting):
     @staticmethod
     def forward(ctx, x, y):
         return x - y
@@ -86,7 +125,19 @@ class Sub(_Broadcasting):
         return tx if ty is None else -ty if tx is None else tx - ty
 
 
-class Mul(_Broadcasting):
+@register(np.subtract, nargs=2, operators=("__sub__", "__rsub__"), op=Sub,
+          torch="torch.sub")
+def subtract(x: TensorLike, y: TensorLike) -> Tensor:
+    """``x - y`` with broadcasting. Gradient: ``grad`` and ``-grad``.
+
+    >>> import autograd_engine as ag
+    >>> ag.subtract(ag.Tensor([1.0, 2.0]), 1.0)
+    Tensor([0., 1.])
+    """
+    return Sub.apply(x, y)
+
+
+class Mul(Broadcasting):
     saved_for = (1, 0)  # x is needed only for y's gradient, y only for x's
 
     @staticmethod
@@ -108,7 +159,19 @@ class Mul(_Broadcasting):
         return x * ty if tx is None else tx * y + x * ty
 
 
-class Div(_Broadcasting):
+@register(np.multiply, nargs=2, operators=("__mul__", "__rmul__"), op=Mul,
+          torch="torch.mul")
+def multiply(x: TensorLike, y: TensorLike) -> Tensor:
+    """``x * y`` with broadcasting. Gradient: ``grad * y`` and ``grad * x``.
+
+    >>> import autograd_engine as ag
+    >>> ag.multiply(ag.Tensor([1.0, 2.0]), 3.0)
+    Tensor([3., 6.])
+    """
+    return Mul.apply(x, y)
+
+
+class Div(Broadcasting):
     @staticmethod
     def forward(ctx, x, y):
         out = x / y
@@ -135,7 +198,19 @@ class Div(_Broadcasting):
         return dy if tx is None else tx / saved[0] + dy
 
 
-class Pow(_Broadcasting):
+@register(np.true_divide, nargs=2, domains=(REALS, NONZERO),
+          operators=("__truediv__", "__rtruediv__"), op=Div, torch="torch.div")
+def divide(x: TensorLike, y: TensorLike) -> Tensor:
+    """``x / y`` (true division) with broadcasting. Gradient: ``grad / y`` and ``-grad * x / y**2``.
+
+    >>> import autograd_engine as ag
+    >>> ag.divide(ag.Tensor([1.0, 2.0]), 4.0)
+    Tensor([0.25, 0.5 ])
+    """
+    return Div.apply(x, y)
+
+
+class Pow(Broadcasting):
     @staticmethod
     def forward(ctx, x, y):
         out = x**y
@@ -184,65 +259,8 @@ class Pow(_Broadcasting):
         return dx if d is None else dx + d
 
 
-class Neg(Op):
-    @staticmethod
-    def forward(ctx, x):
-        return -x
-
-    @staticmethod
-    def backward(ctx, grad):
-        return (-grad,)
-
-    @staticmethod
-    def jvp(ctx, t):
-        return -t
-
-
-@register(np.add, nargs=2)
-def add(x: TensorLike, y: TensorLike) -> Tensor:
-    """``x + y`` with broadcasting. Gradient: ``grad`` to both inputs.
-
-    >>> import autograd_engine as ag
-    >>> ag.add(ag.Tensor([1.0, 2.0]), 1.0)
-    Tensor([2., 3.])
-    """
-    return Add.apply(x, y)
-
-
-@register(np.subtract, nargs=2)
-def subtract(x: TensorLike, y: TensorLike) -> Tensor:
-    """``x - y`` with broadcasting. Gradient: ``grad`` and ``-grad``.
-
-    >>> import autograd_engine as ag
-    >>> ag.subtract(ag.Tensor([1.0, 2.0]), 1.0)
-    Tensor([0., 1.])
-    """
-    return Sub.apply(x, y)
-
-
-@register(np.multiply, nargs=2)
-def multiply(x: TensorLike, y: TensorLike) -> Tensor:
-    """``x * y`` with broadcasting. Gradient: ``grad * y`` and ``grad * x``.
-
-    >>> import autograd_engine as ag
-    >>> ag.multiply(ag.Tensor([1.0, 2.0]), 3.0)
-    Tensor([3., 6.])
-    """
-    return Mul.apply(x, y)
-
-
-@register(np.true_divide, nargs=2, domains=(REALS, NONZERO))
-def divide(x: TensorLike, y: TensorLike) -> Tensor:
-    """``x / y`` (true division) with broadcasting. Gradient: ``grad / y`` and ``-grad * x / y**2``.
-
-    >>> import autograd_engine as ag
-    >>> ag.divide(ag.Tensor([1.0, 2.0]), 4.0)
-    Tensor([0.25, 0.5 ])
-    """
-    return Div.apply(x, y)
-
-
-@register(np.power, nargs=2, domains=(POSITIVE, Domain(-2.0, 2.0)))
+@register(np.power, nargs=2, domains=(POSITIVE, Domain(-2.0, 2.0)),
+          operators=("__pow__", "__rpow__"), op=Pow, torch="torch.pow")
 def power(x: TensorLike, y: TensorLike) -> Tensor:
     """``x ** y`` with broadcasting.
 
@@ -256,7 +274,17 @@ def power(x: TensorLike, y: TensorLike) -> Tensor:
     return Pow.apply(x, y)
 
 
-@register(np.negative, method=True)
+class Neg(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (-grad,)
+
+
+@register(np.negative, method=True, operators=("__neg__",), op=Neg, torch="torch.neg")
 def negative(x: TensorLike) -> Tensor:
     """``-x``. Gradient: ``-grad``.
 
@@ -267,78 +295,178 @@ def negative(x: TensorLike) -> Tensor:
     return Neg.apply(x)
 
 
-# ----- unary math, generated from a table of (forward, vjp) -------------------------------------
+# ----- unary math ----------------------------------------------------------------------------------
 
 
-def _elementwise(
-    name: str, forward: Callable[..., Any], vjp: Callable[..., Tensor], save: str
-) -> type[Function]:
-    """Make a one-input Function from a NumPy forward and a rule ``vjp(grad, x, out)`` that works
-    on arrays and on Tensors (operators, NumPy functions, ``apply_any``).
+class Abs(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
 
-    ``save`` is ``"x"``, ``"out"`` or ``"both"``: what the rule reads (the other is passed as None).
-    Keyword parameters of ``forward`` (e.g. ``slope``) are passed to ``vjp`` too.
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad * np.sign(stop_gradient(x)),)
+
+
+@register(np.abs, domains=NONZERO, method=True, operators=("__abs__",), op=Abs, torch="torch.abs")
+def abs(x: TensorLike) -> Tensor:  # noqa: A001 - NumPy's name
+    """Elementwise ``|x|``. Gradient: ``grad * sign(x)``, which is 0 at x == 0.
+
+    >>> import autograd_engine as ag
+    >>> ag.abs(ag.Tensor([-2.0, 0.0, 3.0]))
+    Tensor([2., 0., 3.])
     """
+    return Abs.apply(x)
 
-    keep_x, keep_out = save != "out", save != "x"  # decided once, not per call
 
-    def fwd(ctx, x, **params):
-        out = forward(x, **params)
-        if keep_x and keep_out:
-            ctx.save_for_backward(x, out)
-        else:
-            ctx.save_for_backward(x if keep_x else out)
-        if params:
-            ctx.params = params
+class Exp(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
         return out
 
-    def bwd(ctx, grad):
-        saved = ctx.saved_tensors
-        x = saved[0] if keep_x else None
-        out = saved[-1] if keep_out else None
-        return (vjp(grad, x, out, **ctx.params),)
-
-    def jvp(ctx, t):  # an elementwise Jacobian is diagonal, so J t is the rule applied to t
-        return bwd(ctx, t)[0]
-
-    return type(name, (Op,), {
-        "forward": staticmethod(fwd), "backward": staticmethod(bwd), "jvp": staticmethod(jvp),
-        "params": {},  # keyword parameters of the call, when there are any (set per node)
-        "__doc__": f"Elementwise {name.lower()}; see the public function for its gradient.",
-        "__module__": __name__,
-    })
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return (grad * out,)
 
 
-def _stable_sigmoid(x):
-    e = np.exp(-np.abs(x))  # never overflows
-    return np.where(np.asarray(x) >= 0, 1 / (1 + e), e / (1 + e))
+@register(np.exp, method=True, torch="torch.exp")
+def exp(x: TensorLike) -> Tensor:
+    """Elementwise ``e**x``. Gradient: ``grad * exp(x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.exp(ag.Tensor([0.0]))
+    Tensor([1.])
+    """
+    return Exp.apply(x)
 
 
-def _erf(x):
-    from scipy.special import erf as scipy_erf  # imported on first use: scipy is heavy
+class Log(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
 
-    return scipy_erf(x)
-
-
-def _gelu(x):
-    return 0.5 * x * (1 + _erf(x * _INV_SQRT2))
-
-
-def _elu(x, alpha=1.0):
-    return np.where(np.asarray(x) > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad / x,)
 
 
-_INV_SQRT2 = 1 / math.sqrt(2)
-_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+@register(np.log, domains=POSITIVE, method=True, torch="torch.log")
+def log(x: TensorLike) -> Tensor:
+    """Elementwise natural logarithm. Gradient: ``grad / x``.
 
-Abs = _elementwise("Abs", np.abs, lambda g, x, out: g * np.sign(stop_gradient(x)), "x")
-Exp = _elementwise("Exp", np.exp, lambda g, x, out: g * out, "out")
-Log = _elementwise("Log", np.log, lambda g, x, out: g / x, "x")
-Log1p = _elementwise("Log1p", np.log1p, lambda g, x, out: g / (1 + x), "x")
-Sqrt = _elementwise("Sqrt", np.sqrt, lambda g, x, out: g / (2 * out), "out")
-Sin = _elementwise("Sin", np.sin, lambda g, x, out: g * np.cos(x), "x")
-Cos = _elementwise("Cos", np.cos, lambda g, x, out: -g * np.sin(x), "x")
+    >>> import autograd_engine as ag
+    >>> ag.log(ag.Tensor([1.0]))
+    Tensor([0.])
+    """
+    return Log.apply(x)
+
+
+class Log1p(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad / (1 + x),)
+
+
+@register(np.log1p, domains=Domain(-0.8, 3.0), method=True, torch="torch.log1p")
+def log1p(x: TensorLike) -> Tensor:
+    """Elementwise ``log(1 + x)``, accurate for small x. Gradient: ``grad / (1 + x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.log1p(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
+    return Log1p.apply(x)
+
+
+class Sqrt(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return (grad / (2 * out),)
+
+
+@register(np.sqrt, domains=POSITIVE, method=True, torch="torch.sqrt")
+def sqrt(x: TensorLike) -> Tensor:
+    """Elementwise square root. Gradient: ``grad / (2 * sqrt(x))``: +inf at x == 0, as in PyTorch
+    (there is no finite convention: the one-sided derivative is infinite).
+
+    >>> import autograd_engine as ag
+    >>> ag.sqrt(ag.Tensor([4.0]))
+    Tensor([2.])
+    """
+    return Sqrt.apply(x)
+
+
+class Sin(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad * np.cos(x),)
+
+
+@register(np.sin, method=True, torch="torch.sin")
+def sin(x: TensorLike) -> Tensor:
+    """Elementwise sine. Gradient: ``grad * cos(x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.sin(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
+    return Sin.apply(x)
+
+
+class Cos(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (-grad * np.sin(x),)
+
+
+@register(np.cos, method=True, torch="torch.cos")
+def cos(x: TensorLike) -> Tensor:
+    """Elementwise cosine. Gradient: ``-grad * sin(x)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.cos(ag.Tensor([0.0]))
+    Tensor([1.])
+    """
+    return Cos.apply(x)
+
+
+# ----- activations -------------------------------------------------------------------------------
+# tanh's and sigmoid's gradients are ops of their own (TanhBackward, SigmoidBackward): one op
+# instead of three makes them twice differentiable at the cost of one op, and lets their kernels
+# work in place on large arrays.
+
 # From this many elements on, gradient kernels write into one fresh array instead of making
 # temporaries: fewer allocations and page faults on large arrays; below it, the extra ufunc
 # arguments cost more than the small allocations they save.
@@ -371,11 +499,32 @@ class TanhBackward(Op):
     @staticmethod
     def jvp(ctx, t_grad, t_out):
         grad, out = ctx.saved_tensors
-        d = None if t_grad is None else t_grad * (1 - out * out)
-        if t_out is not None:
-            e = t_out * grad * (-2 * out)
-            d = e if d is None else d + e
-        return d
+        return add_tangents(None if t_grad is None else t_grad * (1 - out * out),
+                            None if t_out is None else t_out * grad * (-2 * out))
+
+
+class Tanh(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return (apply_any(TanhBackward, grad, out),)
+
+
+@register(np.tanh, method=True, torch="torch.tanh")
+def tanh(x: TensorLike) -> Tensor:
+    """Elementwise hyperbolic tangent. Gradient: ``grad * (1 - tanh(x)**2)``.
+
+    >>> import autograd_engine as ag
+    >>> ag.tanh(ag.Tensor([0.0]))
+    Tensor([0.])
+    """
+    return Tanh.apply(x)
 
 
 class SigmoidBackward(Op):
@@ -402,194 +551,29 @@ class SigmoidBackward(Op):
     @staticmethod
     def jvp(ctx, t_grad, t_out):
         grad, out = ctx.saved_tensors
-        d = None if t_grad is None else t_grad * (out * (1 - out))
-        if t_out is not None:
-            e = t_out * grad * (1 - 2 * out)
-            d = e if d is None else d + e
-        return d
+        return add_tangents(None if t_grad is None else t_grad * (out * (1 - out)),
+                            None if t_out is None else t_out * grad * (1 - 2 * out))
 
 
-def _output_op(name: str, kernel: Callable[[Any], Any], backward_op: type[Function]) -> type[Function]:
-    """A one-input Function whose gradient is ``backward_op(grad, out)``, a Function of its own
-    (so twice differentiable). Unlike ``_elementwise`` it passes no parameters and calls no
-    ``vjp``: one frame less each way on ops that chains of small ops use a lot."""
-
-    def forward(ctx, x):
-        out = kernel(x)
-        ctx.save_for_backward(out)
-        return out
-
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return (apply_any(backward_op, grad, out),)
-
-    def jvp(ctx, t):  # elementwise: the Jacobian is diagonal, J t is the rule applied to t
-        return backward(ctx, t)[0]
-
-    return type(name, (Op,), {
-        "forward": staticmethod(forward), "backward": staticmethod(backward),
-        "jvp": staticmethod(jvp),
-        "__doc__": f"Elementwise {name.lower()}; see the public function for its gradient.",
-        "__module__": __name__,
-    })
+def _stable_sigmoid(x):
+    e = np.exp(-np.abs(x))  # never overflows
+    return np.where(np.asarray(x) >= 0, 1 / (1 + e), e / (1 + e))
 
 
-Tanh = _output_op("Tanh", np.tanh, TanhBackward)
-Sigmoid = _output_op("Sigmoid", _stable_sigmoid, SigmoidBackward)
-
-
-class Relu(Op):
-    """``max(x, 0)``; see :func:`relu` for its gradient."""
-
+class Sigmoid(Elementwise):
     @staticmethod
     def forward(ctx, x):
-        if isinstance(x, np.generic):  # a 0-d tensor: a comparison is 20x faster than a ufunc
-            out = x if not x <= 0 else type(x)(0)  # (NaN passes, as with np.maximum)
-        else:
-            out = np.maximum(x, 0)
+        out = _stable_sigmoid(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        # Multiplying by the mask is ~10x faster than np.where on large activations; the only
-        # difference is that a NaN/inf upstream gradient on a dead unit gives NaN rather than 0.
-        # `out != 0` rather than `out > 0`: a NaN input passes its gradient, as in PyTorch.
-        return (grad * (stop_gradient(out) != 0),)
-
-    @staticmethod
-    def jvp(ctx, t):  # elementwise: the same mask
-        (out,) = ctx.saved_tensors
-        return t * (stop_gradient(out) != 0)
+        return (apply_any(SigmoidBackward, grad, out),)
 
 
-LeakyRelu = _elementwise(
-    "LeakyRelu",
-    lambda x, slope=0.01: np.where(np.asarray(x) > 0, x, np.multiply(x, slope)),
-    lambda g, x, out, slope=0.01: g * np.where(stop_gradient(x) > 0, 1.0, slope).astype(x.dtype),
-    "x",
-)
-Elu = _elementwise(
-    # (alpha * e**x written as out + alpha below 0 and as the constant alpha at 0, so that the
-    # second derivative at the kink is 0, as PyTorch's)
-    "Elu", _elu, lambda g, x, out, alpha=1.0: np.where(
-        stop_gradient(x) > 0, g, g * np.where(stop_gradient(x) < 0, out + alpha, alpha)), "both"
-)
-Erf = _elementwise(
-    "Erf", _erf, lambda g, x, out: g * (_TWO_OVER_SQRT_PI * np.exp(-(x * x))), "x"
-)
-Gelu = _elementwise(
-    "Gelu", _gelu,
-    lambda g, x, out: g * (
-        0.5 * (1 + apply_any(Erf, x * _INV_SQRT2)) + x * (np.exp(-0.5 * (x * x)) * _INV_SQRT_2PI)
-    ),
-    "x",
-)
-Silu = _elementwise(
-    "Silu", lambda x: x * _stable_sigmoid(x),
-    lambda g, x, out: g * _silu_grad(x), "x",
-)
-Softplus = _elementwise(
-    "Softplus", lambda x: np.logaddexp(0, x), lambda g, x, out: g * apply_any(Sigmoid, x), "x"
-)
-
-
-def _silu_grad(x: Any) -> Any:
-    s = apply_any(Sigmoid, x)
-    return s * (1 + x * (1 - s))
-
-
-@register(np.abs, domains=NONZERO, method=True)
-def abs(x: TensorLike) -> Tensor:  # noqa: A001 - NumPy's name
-    """Elementwise ``|x|``. Gradient: ``grad * sign(x)``, which is 0 at x == 0.
-
-    >>> import autograd_engine as ag
-    >>> ag.abs(ag.Tensor([-2.0, 0.0, 3.0]))
-    Tensor([2., 0., 3.])
-    """
-    return Abs.apply(x)
-
-
-@register(np.exp, method=True)
-def exp(x: TensorLike) -> Tensor:
-    """Elementwise ``e**x``. Gradient: ``grad * exp(x)``.
-
-    >>> import autograd_engine as ag
-    >>> ag.exp(ag.Tensor([0.0]))
-    Tensor([1.])
-    """
-    return Exp.apply(x)
-
-
-@register(np.log, domains=POSITIVE, method=True)
-def log(x: TensorLike) -> Tensor:
-    """Elementwise natural logarithm. Gradient: ``grad / x``.
-
-    >>> import autograd_engine as ag
-    >>> ag.log(ag.Tensor([1.0]))
-    Tensor([0.])
-    """
-    return Log.apply(x)
-
-
-@register(np.log1p, domains=Domain(-0.8, 3.0), method=True)
-def log1p(x: TensorLike) -> Tensor:
-    """Elementwise ``log(1 + x)``, accurate for small x. Gradient: ``grad / (1 + x)``.
-
-    >>> import autograd_engine as ag
-    >>> ag.log1p(ag.Tensor([0.0]))
-    Tensor([0.])
-    """
-    return Log1p.apply(x)
-
-
-@register(np.sqrt, domains=POSITIVE, method=True)
-def sqrt(x: TensorLike) -> Tensor:
-    """Elementwise square root. Gradient: ``grad / (2 * sqrt(x))``: +inf at x == 0, as in PyTorch
-    (there is no finite convention: the one-sided derivative is infinite).
-
-    >>> import autograd_engine as ag
-    >>> ag.sqrt(ag.Tensor([4.0]))
-    Tensor([2.])
-    """
-    return Sqrt.apply(x)
-
-
-@register(np.sin, method=True)
-def sin(x: TensorLike) -> Tensor:
-    """Elementwise sine. Gradient: ``grad * cos(x)``.
-
-    >>> import autograd_engine as ag
-    >>> ag.sin(ag.Tensor([0.0]))
-    Tensor([0.])
-    """
-    return Sin.apply(x)
-
-
-@register(np.cos, method=True)
-def cos(x: TensorLike) -> Tensor:
-    """Elementwise cosine. Gradient: ``-grad * sin(x)``.
-
-    >>> import autograd_engine as ag
-    >>> ag.cos(ag.Tensor([0.0]))
-    Tensor([1.])
-    """
-    return Cos.apply(x)
-
-
-@register(np.tanh, method=True)
-def tanh(x: TensorLike) -> Tensor:
-    """Elementwise hyperbolic tangent. Gradient: ``grad * (1 - tanh(x)**2)``.
-
-    >>> import autograd_engine as ag
-    >>> ag.tanh(ag.Tensor([0.0]))
-    Tensor([0.])
-    """
-    return Tanh.apply(x)
-
-
-@register(lambda x: 1 / (1 + np.exp(-x)), method=True)
+@register(lambda x: 1 / (1 + np.exp(-x)), method=True, torch="torch.sigmoid")
 def sigmoid(x: TensorLike) -> Tensor:
     """Elementwise logistic ``1 / (1 + e**-x)``, stable for any x (no overflow at ±1000).
     Gradient: ``grad * s * (1 - s)``.
@@ -601,7 +585,28 @@ def sigmoid(x: TensorLike) -> Tensor:
     return Sigmoid.apply(x)
 
 
-@register(lambda x: np.maximum(x, 0), domains=NONZERO, method=True)
+class Relu(Elementwise):
+    """``max(x, 0)``; see :func:`relu` for its gradient."""
+
+    @staticmethod
+    def forward(ctx, x):
+        if isinstance(x, np.generic):  # a 0-d tensor: a comparison costs far less than a ufunc
+            out = x if not x <= 0 else type(x)(0)  # (NaN passes, as with np.maximum)
+        else:
+            out = np.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # Multiplying by the mask is much faster than np.where on large activations; the only
+        # difference is that a NaN/inf upstream gradient on a dead unit gives NaN rather than 0.
+        # `out != 0` rather than `out > 0`: a NaN input passes its gradient, as in PyTorch.
+        return (grad * (stop_gradient(out) != 0),)
+
+
+@register(lambda x: np.maximum(x, 0), domains=NONZERO, method=True, torch="torch.relu")
 def relu(x: TensorLike) -> Tensor:
     """Elementwise ``max(x, 0)``. Gradient: ``grad`` where x > 0, else 0 (0 at x == 0 and ``grad``
     at a NaN x, as PyTorch; computed as ``grad * (relu(x) != 0)``, so a non-finite upstream
@@ -612,6 +617,19 @@ def relu(x: TensorLike) -> Tensor:
     Tensor([0., 2.])
     """
     return Relu.apply(x)
+
+
+class LeakyRelu(Elementwise):
+    @staticmethod
+    def forward(ctx, x, slope=0.01):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return np.where(np.asarray(x) > 0, x, np.multiply(x, slope))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad * np.where(stop_gradient(x) > 0, 1.0, ctx.slope).astype(x.dtype),)
 
 
 @register(
@@ -630,6 +648,23 @@ def leaky_relu(x: TensorLike, slope: float = 0.01) -> Tensor:
     return LeakyRelu.apply(x, slope=slope)
 
 
+class Elu(Elementwise):
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        out = np.where(np.asarray(x) > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+        ctx.save_for_backward(x, out)
+        ctx.alpha = alpha
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        xc = stop_gradient(x)
+        # alpha * e**x written as out + alpha below 0 and as the constant alpha at 0, so that the
+        # second derivative at the kink is 0, as PyTorch's
+        return (np.where(xc > 0, grad, grad * np.where(xc < 0, out + ctx.alpha, ctx.alpha)),)
+
+
 @register(
     lambda x, alpha=1.0: np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0)) - 1)),
     domains=NONZERO, params={"alpha": (1.0, 0.5)}, method=True,
@@ -646,7 +681,30 @@ def elu(x: TensorLike, alpha: float = 1.0) -> Tensor:
     return Elu.apply(x, alpha=alpha)
 
 
-@register(lambda x: np.vectorize(math.erf)(x), method=True)
+def _erf(x):
+    from scipy.special import erf as scipy_erf  # imported on first use: scipy is heavy
+
+    return scipy_erf(x)
+
+
+_INV_SQRT2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+class Erf(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _erf(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad * (_TWO_OVER_SQRT_PI * np.exp(-(x * x))),)
+
+
+@register(lambda x: np.vectorize(math.erf)(x), method=True, torch="torch.erf")
 def erf(x: TensorLike) -> Tensor:
     """Elementwise error function. Gradient: ``grad * 2/sqrt(pi) * exp(-x**2)``.
 
@@ -657,7 +715,24 @@ def erf(x: TensorLike) -> Tensor:
     return Erf.apply(x)
 
 
-@register(lambda x: x * 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2))), method=True)
+class Gelu(Elementwise):
+    """The exact (erf) form; the tanh form is composed of other ops (see :func:`gelu`)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return 0.5 * x * (1 + _erf(x * _INV_SQRT2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad * (
+            0.5 * (1 + apply_any(Erf, x * _INV_SQRT2)) + x * (np.exp(-0.5 * (x * x)) * _INV_SQRT_2PI)
+        ),)
+
+
+@register(lambda x: x * 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2))), method=True,
+          torch="torch.nn.functional.gelu")
 def gelu(x: TensorLike, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit ``x * Phi(x)``, exact (erf) by default; ``approximate="tanh"``
     gives ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``, as in PyTorch.
@@ -676,7 +751,20 @@ def gelu(x: TensorLike, approximate: str = "none") -> Tensor:
     raise ValueError(f'gelu: approximate must be "none" or "tanh", got {approximate!r}')
 
 
-@register(lambda x: x / (1 + np.exp(-x)), method=True)
+class Silu(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * _stable_sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        s = apply_any(Sigmoid, x)
+        return (grad * (s * (1 + x * (1 - s))),)
+
+
+@register(lambda x: x / (1 + np.exp(-x)), method=True, torch="torch.nn.functional.silu")
 def silu(x: TensorLike) -> Tensor:
     """Elementwise ``x * sigmoid(x)`` (swish). Gradient: ``grad * s * (1 + x * (1 - s))``.
 
@@ -687,7 +775,19 @@ def silu(x: TensorLike) -> Tensor:
     return Silu.apply(x)
 
 
-@register(lambda x: np.log1p(np.exp(x)), method=True)
+class Softplus(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.logaddexp(0, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad * apply_any(Sigmoid, x),)
+
+
+@register(lambda x: np.log1p(np.exp(x)), method=True, torch="torch.nn.functional.softplus")
 def softplus(x: TensorLike) -> Tensor:
     """Elementwise ``log(1 + e**x)``, computed without overflow. Gradient: ``grad * sigmoid(x)``.
 
@@ -701,46 +801,71 @@ def softplus(x: TensorLike) -> Tensor:
 # ----- selection: maximum, minimum, where, clip -------------------------------------------------
 
 
-class _MaxMin(_Broadcasting):
-    """maximum/minimum; at ties the gradient is split equally between x and y (PyTorch)."""
+class Maximum(Broadcasting):
+    """At ties the gradient is split equally between x and y (PyTorch). ``wins`` tells which input
+    the output took; :class:`Minimum` reuses these rules with its own."""
 
-    pick: Callable = np.maximum
-    wins: Callable = np.greater
+    wins = staticmethod(np.greater)  # (read through ctx, which sees the op's class attributes)
 
-    @classmethod
-    def forward(cls, ctx, x, y):
+    @staticmethod
+    def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        return cls.pick(x, y)
+        return np.maximum(x, y)
 
-    @classmethod
-    def backward(cls, ctx, grad):
+    @staticmethod
+    def backward(ctx, grad):
         x, y = (stop_gradient(t) for t in ctx.saved_tensors)
-        share_x = np.where(cls.wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(grad.dtype)
+        share_x = np.where(ctx.wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(grad.dtype)
         need_x, need_y = ctx.needs_input_grad
         return (grad * share_x if need_x else None), (grad * (1 - share_x) if need_y else None)
 
-    @classmethod
-    def jvp(cls, ctx, tx, ty):
+    @staticmethod
+    def jvp(ctx, tx, ty):
         x, y = (stop_gradient(t) for t in ctx.saved_tensors)
         dtype = (tx if tx is not None else ty).dtype
-        share_x = np.where(cls.wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(dtype)
+        share_x = np.where(ctx.wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(dtype)
         if ty is None:
             return tx * share_x
         dy = ty * (1 - share_x)
         return dy if tx is None else tx * share_x + dy
 
 
-class Maximum(_MaxMin):
-    pick = staticmethod(np.maximum)
-    wins = staticmethod(np.greater)
+@register(np.maximum, nargs=2, distinct=True, torch="torch.maximum")
+def maximum(x: TensorLike, y: TensorLike) -> Tensor:
+    """Elementwise larger of x and y, with broadcasting. Gradient: to the larger input; at ties
+    each input gets ``grad / 2`` (PyTorch's convention).
+
+    >>> import autograd_engine as ag
+    >>> ag.maximum(ag.Tensor([1.0, 5.0]), 3.0)
+    Tensor([3., 5.])
+    """
+    return Maximum.apply(x, y)
 
 
-class Minimum(_MaxMin):
-    pick = staticmethod(np.minimum)
+class Minimum(Maximum):
+    """Maximum's rules, with ``wins`` for the smaller input."""
+
     wins = staticmethod(np.less)
 
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
 
-class Where(_Broadcasting):
+
+@register(np.minimum, nargs=2, distinct=True, torch="torch.minimum")
+def minimum(x: TensorLike, y: TensorLike) -> Tensor:
+    """Elementwise smaller of x and y, with broadcasting. Gradient: to the smaller input; at ties
+    each input gets ``grad / 2`` (PyTorch's convention).
+
+    >>> import autograd_engine as ag
+    >>> ag.minimum(ag.Tensor([1.0, 5.0]), 3.0)
+    Tensor([1., 3.])
+    """
+    return Minimum.apply(x, y)
+
+
+class Where(Broadcasting):
     @staticmethod
     def forward(ctx, condition, x, y):
         if _kind(condition) not in "biuf":
@@ -768,7 +893,19 @@ class Where(_Broadcasting):
         return np.where(ctx.condition, 0.0 if tx is None else tx, 0.0 if ty is None else ty)
 
 
-class Clip(Op):
+@register(np.where, kind="custom", sampler="where", torch="torch.where")
+def where(condition: Any, x: TensorLike, y: TensorLike) -> Tensor:
+    """Elementwise ``x if condition else y``, with broadcasting (``np.where``). ``condition`` is a
+    boolean array or Tensor and gets no gradient. Gradient: ``grad`` where chosen, else 0.
+
+    >>> import autograd_engine as ag
+    >>> ag.where(ag.Tensor([1.0, -1.0]) > 0, 1.0, ag.Tensor([7.0, 8.0]))
+    Tensor([1., 8.])
+    """
+    return Where.apply(condition, x, y)
+
+
+class Clip(Elementwise):
     @staticmethod
     def forward(ctx, x, a_min=None, a_max=None):
         if a_min is None and a_max is None:
@@ -790,46 +927,6 @@ class Clip(Op):
     def backward(ctx, grad):
         return (np.where(ctx.inside, grad, 0.0),)
 
-    @staticmethod
-    def jvp(ctx, t):
-        return np.where(ctx.inside, t, 0.0)
-
-
-@register(np.maximum, nargs=2, distinct=True)
-def maximum(x: TensorLike, y: TensorLike) -> Tensor:
-    """Elementwise larger of x and y, with broadcasting. Gradient: to the larger input; at ties
-    each input gets ``grad / 2`` (PyTorch's convention).
-
-    >>> import autograd_engine as ag
-    >>> ag.maximum(ag.Tensor([1.0, 5.0]), 3.0)
-    Tensor([3., 5.])
-    """
-    return Maximum.apply(x, y)
-
-
-@register(np.minimum, nargs=2, distinct=True)
-def minimum(x: TensorLike, y: TensorLike) -> Tensor:
-    """Elementwise smaller of x and y, with broadcasting. Gradient: to the smaller input; at ties
-    each input gets ``grad / 2`` (PyTorch's convention).
-
-    >>> import autograd_engine as ag
-    >>> ag.minimum(ag.Tensor([1.0, 5.0]), 3.0)
-    Tensor([1., 3.])
-    """
-    return Minimum.apply(x, y)
-
-
-@register(np.where, kind="custom", sampler="where")
-def where(condition: Any, x: TensorLike, y: TensorLike) -> Tensor:
-    """Elementwise ``x if condition else y``, with broadcasting (``np.where``). ``condition`` is a
-    boolean array or Tensor and gets no gradient. Gradient: ``grad`` where chosen, else 0.
-
-    >>> import autograd_engine as ag
-    >>> ag.where(ag.Tensor([1.0, -1.0]) > 0, 1.0, ag.Tensor([7.0, 8.0]))
-    Tensor([1., 8.])
-    """
-    return Where.apply(condition, x, y)
-
 
 @register(np.clip, kind="custom", sampler="clip", method=True)
 def clip(x: TensorLike, a_min: Any = None, a_max: Any = None) -> Tensor:
@@ -849,7 +946,7 @@ def clip(x: TensorLike, a_min: Any = None, a_max: Any = None) -> Tensor:
     return Clip.apply(x, a_min=a_min, a_max=a_max)
 
 
-# ----- dtype conversion and comparisons (no gradient) --------------------------------------------
+# ----- dtype conversion --------------------------------------------------------------------------
 
 
 class AsType(Op):
@@ -887,21 +984,3 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
         return x
     return AsType.apply(x, dtype=dtype)
 
-
-Tensor.astype = astype
-
-
-class Compare(Function):
-    """Elementwise comparison; its boolean result is never part of the graph."""
-
-    @staticmethod
-    def forward(ctx, x, y, op):
-        return op(x, y)
-
-
-def _comparison(op: Callable) -> Callable:
-    def method(self: Tensor, other: Any) -> Tensor:
-        return Compare.apply(self, other, op=op)
-
-    method.__name__ = f"__{op.__name__}__"
-    return method

@@ -34,6 +34,31 @@ def _shapes(arrays: Sequence[Any]) -> str:
 # ----- concatenate / stack ----------------------------------------------------------------------
 
 
+def _check_join(op: str, arrays: Sequence[Any], axis: int, skip_axis: bool) -> None:
+    """Explain mismatched shapes before NumPy does (it names only the first mismatch)."""
+    shapes = [np.shape(stop_gradient(a)) for a in arrays]
+    first = shapes[0]
+    for k, s in enumerate(shapes[1:], start=1):
+        if len(s) != len(first):
+            raise ValueError(
+                f"{op}: all inputs must have the same number of dimensions, but input 0 has shape "
+                f"{first} and input {k} has shape {s} (shapes: "
+                f"{_shapes([stop_gradient(a) for a in arrays])}); reshape or expand_dims the "
+                "inputs first"
+            )
+        bad = [d for d in range(len(s)) if s[d] != first[d] and not (skip_axis and d == axis)]
+        if bad:
+            what = f"every axis except axis {axis}" if skip_axis else "every axis"
+            raise ValueError(
+                f"{op}: input shapes must match on {what}, but input 0 has shape {first} and input "
+                f"{k} has shape {s} (they differ on axis {bad[0]}); reshape, pad or slice the "
+                f"inputs so that only axis {axis} differs" if skip_axis else
+                f"{op}: input shapes must match on {what}, but input 0 has shape {first} and input "
+                f"{k} has shape {s}; stack needs inputs of one shape (use concatenate to join "
+                "along an existing axis)"
+            )
+
+
 class Concatenate(Op):
     @staticmethod
     def forward(ctx, *arrays, axis=0):
@@ -61,53 +86,6 @@ class Concatenate(Op):
                 t = np.zeros(shape, dtype=given.dtype)
             parts.append(t)
         return apply_any(Concatenate, *parts, axis=ctx.axis)
-
-
-class Stack(Op):
-    @staticmethod
-    def forward(ctx, *arrays, axis=0):
-        ctx.axis = axis
-        return np.stack(arrays, axis=axis)
-
-    @staticmethod
-    def backward(ctx, grad):
-        lead = (slice(None),) * ctx.axis
-        return tuple(
-            grad[lead + (i,)] if need else None
-            for i, need in enumerate(ctx.needs_input_grad)
-        )
-
-    @staticmethod
-    def jvp(ctx, *tangents):
-        given = next(t for t in tangents if t is not None)
-        zero = np.zeros(given.shape, dtype=given.dtype)
-        parts = [zero if t is None else t for t in tangents]
-        return apply_any(Stack, *parts, axis=ctx.axis)
-
-
-def _check_join(op: str, arrays: Sequence[Any], axis: int, skip_axis: bool) -> None:
-    """Explain mismatched shapes before NumPy does (it names only the first mismatch)."""
-    shapes = [np.shape(stop_gradient(a)) for a in arrays]
-    first = shapes[0]
-    for k, s in enumerate(shapes[1:], start=1):
-        if len(s) != len(first):
-            raise ValueError(
-                f"{op}: all inputs must have the same number of dimensions, but input 0 has shape "
-                f"{first} and input {k} has shape {s} (shapes: "
-                f"{_shapes([stop_gradient(a) for a in arrays])}); reshape or expand_dims the "
-                "inputs first"
-            )
-        bad = [d for d in range(len(s)) if s[d] != first[d] and not (skip_axis and d == axis)]
-        if bad:
-            what = f"every axis except axis {axis}" if skip_axis else "every axis"
-            raise ValueError(
-                f"{op}: input shapes must match on {what}, but input 0 has shape {first} and input "
-                f"{k} has shape {s} (they differ on axis {bad[0]}); reshape, pad or slice the "
-                f"inputs so that only axis {axis} differs" if skip_axis else
-                f"{op}: input shapes must match on {what}, but input 0 has shape {first} and input "
-                f"{k} has shape {s}; stack needs inputs of one shape (use concatenate to join "
-                "along an existing axis)"
-            )
 
 
 @register(np.concatenate, kind="custom", sampler="concatenate")
@@ -142,6 +120,28 @@ def concatenate(arrays: Sequence[TensorLike], axis: int | None = 0) -> Tensor:
     axis = normalize_axes(axis, ndim, "concatenate")[0]
     _check_join("concatenate", items, axis, skip_axis=True)
     return Concatenate.apply(*items, axis=axis)
+
+
+class Stack(Op):
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lead = (slice(None),) * ctx.axis
+        return tuple(
+            grad[lead + (i,)] if need else None
+            for i, need in enumerate(ctx.needs_input_grad)
+        )
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        given = next(t for t in tangents if t is not None)
+        zero = np.zeros(given.shape, dtype=given.dtype)
+        parts = [zero if t is None else t for t in tangents]
+        return apply_any(Stack, *parts, axis=ctx.axis)
 
 
 @register(np.stack, kind="custom", sampler="stack")
@@ -209,23 +209,6 @@ def split(x: TensorLike, indices_or_sections: int | Sequence[int], axis: int = 0
 # ----- pad --------------------------------------------------------------------------------------
 
 
-class Pad(Op):
-    @staticmethod
-    def forward(ctx, x, pad_width, constant_values=0):
-        ctx.inner = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, np.shape(x)))
-        ctx.pad_width, ctx.constant_values = pad_width, constant_values  # for exporters
-        # NumPy rejects an empty pad_width for a 0-d input (where padding is a no-op anyway).
-        return np.pad(x, pad_width or 0, mode="constant", constant_values=constant_values)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return (grad[ctx.inner],)
-
-    @staticmethod
-    def jvp(ctx, t):  # padded with zeros: the padding is a constant
-        return apply_any(Pad, t, pad_width=ctx.pad_width)
-
-
 def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     arr = np.asarray(pad_width)
     if arr.dtype.kind not in "iu":
@@ -243,6 +226,23 @@ def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     if (pairs < 0).any():
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}; slice to crop")
     return tuple((int(a), int(b)) for a, b in pairs)
+
+
+class Pad(Op):
+    @staticmethod
+    def forward(ctx, x, pad_width, constant_values=0):
+        ctx.inner = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, np.shape(x)))
+        ctx.pad_width, ctx.constant_values = pad_width, constant_values  # for exporters
+        # NumPy rejects an empty pad_width for a 0-d input (where padding is a no-op anyway).
+        return np.pad(x, pad_width or 0, mode="constant", constant_values=constant_values)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad[ctx.inner],)
+
+    @staticmethod
+    def jvp(ctx, t):  # padded with zeros: the padding is a constant
+        return apply_any(Pad, t, pad_width=ctx.pad_width)
 
 
 @register(np.pad, kind="custom", sampler="pad")

@@ -80,7 +80,8 @@ class MatMul(Op):
         )
 
 
-@register(np.matmul, kind="custom", sampler="matmul")
+@register(np.matmul, kind="custom", sampler="matmul", operators=("__matmul__", "__rmatmul__"),
+          op=MatMul, torch="torch.matmul")
 def matmul(x: TensorLike, y: TensorLike) -> Tensor:
     """Matrix product ``x @ y`` with NumPy's rules: 1-d operands act as vectors, leading axes are
     batch axes and broadcast. Gradient: ``grad @ y.T`` and ``x.T @ grad`` (batch-wise).
@@ -276,7 +277,7 @@ class Einsum(Op):
         return add_tangents(*terms)
 
 
-@register(np.einsum, kind="custom", sampler="einsum")
+@register(np.einsum, kind="custom", sampler="einsum", torch="torch.einsum")
 def einsum(subscripts: Any, *operands: TensorLike) -> Tensor:
     """Einstein summation, as ``np.einsum``: explicit (``'ij,jk->ik'``) or implicit (``'ij,jk'``,
     output letters in alphabetical order) subscripts, ``...`` for broadcast axes, repeated letters

@@ -148,7 +148,7 @@ def _np_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     return out if b is None else out + b.reshape(1, -1, 1, 1)
 
 
-@register(_np_conv2d, kind="custom", sampler="conv2d")
+@register(_np_conv2d, kind="custom", sampler="conv2d", torch="torch.nn.functional.conv2d")
 def conv2d(x: TensorLike, w: TensorLike, b: TensorLike | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-d cross-correlation (PyTorch's ``conv2d``) of ``x`` ``(N, C, H, W)`` with weights ``w``
@@ -252,39 +252,15 @@ def _offsets(kernel: Pair, stride: Pair, out_hw: tuple[int, int]):
             yield i * kw + j, slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)
 
 
-class MaxPool2d(Op):
-    @staticmethod
-    def forward(ctx, x, kernel, stride, padding):
-        xp = _pad_hw(x, padding, -np.inf)
-        out_hw = _check_window("max_pool2d", x.shape, kernel, stride, padding, (1, 1))
-        # Running maximum over the kernel offsets (vectorised over all windows); ``arg`` keeps the
-        # offset of the first maximum. Arithmetic instead of masked copies: those are much slower.
-        out = arg = None
-        offsets = list(_offsets(kernel, stride, out_hw))
-        for k, rows, cols in offsets:
-            v = xp[:, :, rows, cols]
-            if out is None:
-                out = v.copy()
-                arg = np.zeros(out.shape, dtype=np.int8 if len(offsets) < 128 else np.int64)
-                continue
-            better = v > out
-            np.maximum(out, v, out=out)
-            arg += better * (k - arg)
-        nan = np.isnan(out)
-        if nan.any():  # NaN wins, and the first NaN of a window takes the gradient (PyTorch)
-            for k, rows, cols in reversed(offsets):
-                arg[nan & np.isnan(xp[:, :, rows, cols])] = k
-        ctx.where = {"arg": arg, "shape": x.shape, "kernel": kernel, "stride": stride,
-                     "padding": padding}
-        return out
+def _torch_like_max_pool(x, kernel_size, stride=None, padding=0):
+    """NumPy reference for the sweep (windows of the -inf padded input)."""
+    kernel, stride, padding, _ = _pool_params("max_pool2d", x.shape, kernel_size, stride, padding)
+    return _windows(_pad_hw(x, padding, -np.inf), kernel, stride, (1, 1)).max(axis=(-2, -1))
 
-    @staticmethod
-    def backward(ctx, grad):
-        return (apply_any(PoolScatter, grad, **ctx.where),)
 
-    @staticmethod
-    def jvp(ctx, t):  # the tangent at each window's maximum
-        return apply_any(PoolGather, t, **ctx.where)
+def _torch_like_avg_pool(x, kernel_size, stride=None, padding=0):
+    kernel, stride, padding, _ = _pool_params("avg_pool2d", x.shape, kernel_size, stride, padding)
+    return _windows(_pad_hw(x, padding, 0), kernel, stride, (1, 1)).mean(axis=(-2, -1))
 
 
 class PoolScatter(Op):
@@ -337,15 +313,39 @@ class PoolGather(Op):
         return apply_any(PoolGather, t, **ctx.where)
 
 
-def _torch_like_max_pool(x, kernel_size, stride=None, padding=0):
-    """NumPy reference for the sweep (windows of the -inf padded input)."""
-    kernel, stride, padding, _ = _pool_params("max_pool2d", x.shape, kernel_size, stride, padding)
-    return _windows(_pad_hw(x, padding, -np.inf), kernel, stride, (1, 1)).max(axis=(-2, -1))
+class MaxPool2d(Op):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding):
+        xp = _pad_hw(x, padding, -np.inf)
+        out_hw = _check_window("max_pool2d", x.shape, kernel, stride, padding, (1, 1))
+        # Running maximum over the kernel offsets (vectorised over all windows); ``arg`` keeps the
+        # offset of the first maximum. Arithmetic instead of masked copies: those are much slower.
+        out = arg = None
+        offsets = list(_offsets(kernel, stride, out_hw))
+        for k, rows, cols in offsets:
+            v = xp[:, :, rows, cols]
+            if out is None:
+                out = v.copy()
+                arg = np.zeros(out.shape, dtype=np.int8 if len(offsets) < 128 else np.int64)
+                continue
+            better = v > out
+            np.maximum(out, v, out=out)
+            arg += better * (k - arg)
+        nan = np.isnan(out)
+        if nan.any():  # NaN wins, and the first NaN of a window takes the gradient (PyTorch)
+            for k, rows, cols in reversed(offsets):
+                arg[nan & np.isnan(xp[:, :, rows, cols])] = k
+        ctx.where = {"arg": arg, "shape": x.shape, "kernel": kernel, "stride": stride,
+                     "padding": padding}
+        return out
 
+    @staticmethod
+    def backward(ctx, grad):
+        return (apply_any(PoolScatter, grad, **ctx.where),)
 
-def _torch_like_avg_pool(x, kernel_size, stride=None, padding=0):
-    kernel, stride, padding, _ = _pool_params("avg_pool2d", x.shape, kernel_size, stride, padding)
-    return _windows(_pad_hw(x, padding, 0), kernel, stride, (1, 1)).mean(axis=(-2, -1))
+    @staticmethod
+    def jvp(ctx, t):  # the tangent at each window's maximum
+        return apply_any(PoolGather, t, **ctx.where)
 
 
 @register(_torch_like_max_pool, kind="custom", sampler="pool2d", distinct=True)

@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, Op, apply_any
-from ..pytorch_names import pytorch_keywords
+from ..function import Op, apply_any
 from ..tensor import Tensor
 from ._util import (
     Axis,
@@ -49,200 +48,6 @@ class Sum(Op):
     @staticmethod
     def jvp(ctx, t):
         return t.sum(axis=ctx.axes, keepdims=ctx.keepdims)
-
-
-class _Extreme(Op):
-    """max/min over axes; tied extremes share the gradient equally (like ``torch.amax``)."""
-
-    reduce = staticmethod(np.amax)
-
-    @classmethod
-    def forward(cls, ctx, x, axis=None, keepdims=False):
-        axes = normalize_axes(axis, np.ndim(x), cls.__name__.lower())
-        if np.size(x) == 0 and any(np.shape(x)[a] == 0 for a in axes):
-            raise ValueError(
-                f"{cls.__name__.lower()}: cannot reduce an empty input of shape {np.shape(x)} "
-                f"over axis {axis!r}: the {cls.__name__.lower()} of no values is undefined (NumPy "
-                "raises too); check the input's shape, or reduce along a non-empty axis"
-            )
-        out = cls.reduce(x, axis=axes, keepdims=keepdims)
-        ctx.axes, ctx.keepdims = axes, keepdims
-        ctx.save_for_backward(x, out)
-        return out
-
-    @classmethod
-    def backward(cls, ctx, grad):
-        x, out = ctx.saved_tensors
-        mask = stop_gradient(x) == expand_reduced(stop_gradient(out), x.shape, ctx.axes, ctx.keepdims)
-        share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(grad.dtype)
-        return (expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims) * share,)
-
-    @classmethod
-    def jvp(cls, ctx, t):  # the mean of the tangent over the tied extremes (as backward shares)
-        x, out = ctx.saved_tensors
-        mask = stop_gradient(x) == expand_reduced(stop_gradient(out), x.shape, ctx.axes, ctx.keepdims)
-        share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(t.dtype)
-        return (t * share).sum(axis=ctx.axes, keepdims=ctx.keepdims)
-
-
-class Max(_Extreme):
-    reduce = staticmethod(np.amax)
-
-
-class Min(_Extreme):
-    reduce = staticmethod(np.amin)
-
-
-class Prod(Op):
-    @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
-        axes = normalize_axes(axis, np.ndim(x), "prod")
-        ctx.axes, ctx.keepdims = axes, keepdims
-        out = np.prod(x, axis=axes, keepdims=keepdims)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        g = expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims)
-        if np.all(np.abs(stop_gradient(x)) > 1e-8):  # out / x is exact enough, and differentiable again
-            return (g * expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x,)
-        return (g * _prod_of_others(x, ctx.axes),)
-
-    @staticmethod
-    def jvp(ctx, t):
-        x, out = ctx.saved_tensors
-        if np.all(np.abs(stop_gradient(x)) > 1e-8):
-            factor = expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x
-        else:
-            factor = _prod_of_others(x, ctx.axes)
-        return (t * factor).sum(axis=ctx.axes, keepdims=ctx.keepdims)
-
-
-def _prod_of_others(x: Any, axes: tuple[int, ...]) -> Any:
-    """For every element, the product of the other elements of its slice over ``axes``.
-
-    Exact with zeros: the slice is laid out as a row of n values and repeated n times with the
-    diagonal set to 1, so ``prod`` of row i skips element i. O(n**2) per slice, used only when the
-    input has (near-)zeros, where ``out / x`` fails. ``x`` is an array or a Tensor (then the result
-    is differentiable again).
-    """
-    keep = [a for a in range(x.ndim) if a not in axes]
-    perm = keep + list(axes)
-    xt = x.transpose(perm)
-    lead = xt.shape[: len(keep)]
-    n = int(np.prod(xt.shape[len(keep):], dtype=np.int64))
-    rows = np.expand_dims(xt.reshape(lead + (n,)), -2)  # (..., 1, n)
-    others = np.where(np.eye(n, dtype=bool), 1.0, rows).prod(axis=-1)  # (..., n)
-    return others.reshape(xt.shape).transpose(tuple(np.argsort(perm)))
-
-
-class Std(Op):
-    @staticmethod
-    def forward(ctx, x, axis=None, ddof=0, keepdims=False):
-        axes = normalize_axes(axis, np.ndim(x), "std")
-        n = int(np.prod([np.shape(x)[a] for a in axes], dtype=np.int64))
-        if n == 0:
-            raise ValueError(
-                f"std: cannot take the std of empty slices (input shape {np.shape(x)}, axis {axis!r}); "
-                "check the input's shape, or reduce along non-empty axes"
-            )
-        if n - ddof <= 0:
-            raise ValueError(
-                f"std: ddof={ddof} leaves no degrees of freedom for {n} values per slice; use a "
-                "smaller ddof"
-            )
-        ctx.axes, ctx.keepdims, ctx.n, ctx.dof = axes, keepdims, n, n - ddof
-        out = np.std(x, axis=axes, ddof=ddof, keepdims=keepdims)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        shape, axes, keep = x.shape, ctx.axes, ctx.keepdims
-        out_k = expand_reduced(out, shape, axes, keep)
-        # A constant slice has std 0 and x - mean == 0 there: use 1 as divisor, so the gradient is 0
-        safe = np.where(stop_gradient(out_k) == 0, 1.0, out_k)
-        centered = x - x.sum(axis=axes, keepdims=True) / ctx.n
-        return (expand_reduced(grad, shape, axes, keep) * centered / (ctx.dof * safe),)
-
-    @staticmethod
-    def jvp(ctx, t):
-        x, out = ctx.saved_tensors
-        safe = np.where(stop_gradient(out) == 0, 1.0, out)  # a constant slice: tangent 0, as backward
-        centered = x - x.sum(axis=ctx.axes, keepdims=True) / ctx.n
-        return (centered * t).sum(axis=ctx.axes, keepdims=ctx.keepdims) / (ctx.dof * safe)
-
-
-class LogSumExp(Op):
-    @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
-        axes = normalize_axes(axis, np.ndim(x), "logsumexp")
-        ctx.axes, ctx.keepdims = axes, keepdims
-        m = np.amax(x, axis=axes, keepdims=True, initial=-np.inf)  # initial: empty slices give -inf
-        m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
-        if not keepdims:
-            out = np.squeeze(out, axis=axes)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        shape, axes, keep = x.shape, ctx.axes, ctx.keepdims
-        softmax = np.exp(x - expand_reduced(out, shape, axes, keep))
-        return (expand_reduced(grad, shape, axes, keep) * softmax,)
-
-    @staticmethod
-    def jvp(ctx, t):
-        x, out = ctx.saved_tensors
-        softmax = np.exp(x - expand_reduced(out, x.shape, ctx.axes, ctx.keepdims))
-        return (t * softmax).sum(axis=ctx.axes, keepdims=ctx.keepdims)
-
-
-class Softmax(Op):
-    @staticmethod
-    def forward(ctx, x, axis=-1):
-        axes = normalize_axes(axis, np.ndim(x), "softmax")
-        ctx.axes = axes
-        e = np.exp(x - np.amax(x, axis=axes, keepdims=True, initial=-np.inf))  # empty: empty
-        out = e / np.sum(e, axis=axes, keepdims=True)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return (out * (grad - (grad * out).sum(axis=ctx.axes, keepdims=True)),)
-
-    @staticmethod
-    def jvp(ctx, t):  # softmax's Jacobian diag(s) - s s^T is symmetric: the same rule
-        (out,) = ctx.saved_tensors
-        return out * (t - (t * out).sum(axis=ctx.axes, keepdims=True))
-
-
-class LogSoftmax(Op):
-    @staticmethod
-    def forward(ctx, x, axis=-1):
-        axes = normalize_axes(axis, np.ndim(x), "log_softmax")
-        ctx.axes = axes
-        shifted = x - np.amax(x, axis=axes, keepdims=True, initial=-np.inf)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return (grad - np.exp(out) * grad.sum(axis=ctx.axes, keepdims=True),)
-
-    @staticmethod
-    def jvp(ctx, t):  # the Jacobian I - 1 s^T, applied from the right this time
-        (out,) = ctx.saved_tensors
-        return t - (np.exp(out) * t).sum(axis=ctx.axes, keepdims=True)
 
 
 @register(np.sum, kind="reduction", method=True)
@@ -282,19 +87,59 @@ def var(x: TensorLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False)
     _check_ddof("var", ddof)
     x = _tensor(x)
     axes = normalize_axes(axis, x.ndim, "var")
-    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    n = _values_per_slice("var", x.shape, axes, axis, ddof)
+    d = x - mean(x, axis=axes, keepdims=True)
+    return Sum.apply(d * d, axis=axes, keepdims=keepdims) / (n - ddof)
+
+
+def _check_ddof(op: str, ddof: Any) -> None:
+    if not isinstance(ddof, (numbers.Real, np.number)):
+        raise TypeError(f"{op}: ddof must be a number (delta degrees of freedom), got {ddof!r}")
+
+
+def _values_per_slice(op: str, shape: tuple, axes: tuple, axis: Axis, ddof: Any) -> int:
+    """n, the number of values each slice of ``var``/``std`` reduces; an error when there are none
+    or no more than ``ddof``."""
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
     if n == 0:
         raise ValueError(
-            f"var: cannot take the var of empty slices (input shape {x.shape}, axis {axis!r}); "
+            f"{op}: cannot take the {op} of empty slices (input shape {shape}, axis {axis!r}); "
             "check the input's shape, or reduce along non-empty axes"
         )
     if n - ddof <= 0:
         raise ValueError(
-            f"var: ddof={ddof} leaves no degrees of freedom for {n} values per slice; use a "
+            f"{op}: ddof={ddof} leaves no degrees of freedom for {n} values per slice; use a "
             "smaller ddof"
         )
-    d = x - mean(x, axis=axes, keepdims=True)
-    return Sum.apply(d * d, axis=axes, keepdims=keepdims) / (n - ddof)
+    return n
+
+
+class Std(Op):
+    @staticmethod
+    def forward(ctx, x, axis=None, ddof=0, keepdims=False):
+        axes = normalize_axes(axis, np.ndim(x), "std")
+        n = _values_per_slice("std", np.shape(x), axes, axis, ddof)
+        ctx.axes, ctx.keepdims, ctx.n, ctx.dof = axes, keepdims, n, n - ddof
+        out = np.std(x, axis=axes, ddof=ddof, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        shape, axes, keep = x.shape, ctx.axes, ctx.keepdims
+        out_k = expand_reduced(out, shape, axes, keep)
+        # A constant slice has std 0 and x - mean == 0 there: use 1 as divisor, so the gradient is 0
+        safe = np.where(stop_gradient(out_k) == 0, 1.0, out_k)
+        centered = x - x.sum(axis=axes, keepdims=True) / ctx.n
+        return (expand_reduced(grad, shape, axes, keep) * centered / (ctx.dof * safe),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        x, out = ctx.saved_tensors
+        safe = np.where(stop_gradient(out) == 0, 1.0, out)  # a constant slice: tangent 0, as backward
+        centered = x - x.sum(axis=ctx.axes, keepdims=True) / ctx.n
+        return (centered * t).sum(axis=ctx.axes, keepdims=ctx.keepdims) / (ctx.dof * safe)
 
 
 @register(np.std, kind="reduction", params={"ddof": (0, 1)}, distinct=True, method=True)
@@ -311,9 +156,43 @@ def std(x: TensorLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False)
     return Std.apply(x, axis=axis, ddof=ddof, keepdims=keepdims)
 
 
-def _check_ddof(op: str, ddof: Any) -> None:
-    if not isinstance(ddof, (numbers.Real, np.number)):
-        raise TypeError(f"{op}: ddof must be a number (delta degrees of freedom), got {ddof!r}")
+def _extreme(ctx: Any, x: Any, axis: Axis, keepdims: bool, reduce: Any, name: str) -> Any:
+    """The forward of :class:`Max` and :class:`Min`: ``reduce`` (``np.amax``/``np.amin``) over the
+    axes; saves the input and the output (the extremes) for the rules."""
+    axes = normalize_axes(axis, np.ndim(x), name)
+    if np.size(x) == 0 and any(np.shape(x)[a] == 0 for a in axes):
+        raise ValueError(
+            f"{name}: cannot reduce an empty input of shape {np.shape(x)} over axis {axis!r}: the "
+            f"{name} of no values is undefined (NumPy raises too); check the input's shape, or "
+            "reduce along a non-empty axis"
+        )
+    out = reduce(x, axis=axes, keepdims=keepdims)
+    ctx.axes, ctx.keepdims = axes, keepdims
+    ctx.save_for_backward(x, out)
+    return out
+
+
+class Max(Op):
+    """max over axes; tied maxima share the gradient equally (like ``torch.amax``). :class:`Min`
+    reuses the rules: they read the extremes from the saved output."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        return _extreme(ctx, x, axis, keepdims, np.amax, "max")
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        mask = stop_gradient(x) == expand_reduced(stop_gradient(out), x.shape, ctx.axes, ctx.keepdims)
+        share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(grad.dtype)
+        return (expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims) * share,)
+
+    @staticmethod
+    def jvp(ctx, t):  # the mean of the tangent over the tied extremes (as backward shares)
+        x, out = ctx.saved_tensors
+        mask = stop_gradient(x) == expand_reduced(stop_gradient(out), x.shape, ctx.axes, ctx.keepdims)
+        share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(t.dtype)
+        return (t * share).sum(axis=ctx.axes, keepdims=ctx.keepdims)
 
 
 @register(np.amax, kind="reduction", distinct=True, method=True)
@@ -328,6 +207,14 @@ def max(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # 
     return Max.apply(x, axis=axis, keepdims=keepdims)
 
 
+class Min(Max):
+    """min over axes, with :class:`Max`'s rules."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        return _extreme(ctx, x, axis, keepdims, np.amin, "min")
+
+
 @register(np.amin, kind="reduction", distinct=True, method=True)
 def min(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Smallest value over ``axis`` (``np.min``). Gradient: to the minimum; tied minima share it
@@ -338,6 +225,51 @@ def min(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # 
     Tensor([1., 2.])
     """
     return Min.apply(x, axis=axis, keepdims=keepdims)
+
+
+def _prod_of_others(x: Any, axes: tuple[int, ...]) -> Any:
+    """For every element, the product of the other elements of its slice over ``axes``.
+
+    Exact with zeros: the slice is laid out as a row of n values and repeated n times with the
+    diagonal set to 1, so ``prod`` of row i skips element i. O(n**2) per slice, used only when the
+    input has (near-)zeros, where ``out / x`` fails. ``x`` is an array or a Tensor (then the result
+    is differentiable again).
+    """
+    keep = [a for a in range(x.ndim) if a not in axes]
+    perm = keep + list(axes)
+    xt = x.transpose(perm)
+    lead = xt.shape[: len(keep)]
+    n = int(np.prod(xt.shape[len(keep):], dtype=np.int64))
+    rows = np.expand_dims(xt.reshape(lead + (n,)), -2)  # (..., 1, n)
+    others = np.where(np.eye(n, dtype=bool), 1.0, rows).prod(axis=-1)  # (..., n)
+    return others.reshape(xt.shape).transpose(tuple(np.argsort(perm)))
+
+
+class Prod(Op):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        axes = normalize_axes(axis, np.ndim(x), "prod")
+        ctx.axes, ctx.keepdims = axes, keepdims
+        out = np.prod(x, axis=axes, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        g = expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims)
+        if np.all(np.abs(stop_gradient(x)) > 1e-8):  # out / x is exact enough, and differentiable again
+            return (g * expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x,)
+        return (g * _prod_of_others(x, ctx.axes),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        x, out = ctx.saved_tensors
+        if np.all(np.abs(stop_gradient(x)) > 1e-8):
+            factor = expand_reduced(out, x.shape, ctx.axes, ctx.keepdims) / x
+        else:
+            factor = _prod_of_others(x, ctx.axes)
+        return (t * factor).sum(axis=ctx.axes, keepdims=ctx.keepdims)
 
 
 @register(np.prod, kind="reduction", method=True)
@@ -356,6 +288,36 @@ def _np_logsumexp(x, axis=None, keepdims=False):
     return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
 
 
+class LogSumExp(Op):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        axes = normalize_axes(axis, np.ndim(x), "logsumexp")
+        ctx.axes, ctx.keepdims = axes, keepdims
+        m = np.amax(x, axis=axes, keepdims=True, initial=-np.inf)  # initial: empty slices give -inf
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        if not keepdims:
+            out = np.squeeze(out, axis=axes)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        return (expand_reduced(grad, x.shape, ctx.axes, ctx.keepdims) * _softmax_of(ctx, x, out),)
+
+    @staticmethod
+    def jvp(ctx, t):
+        x, out = ctx.saved_tensors
+        return (t * _softmax_of(ctx, x, out)).sum(axis=ctx.axes, keepdims=ctx.keepdims)
+
+
+def _softmax_of(ctx: Any, x: Any, out: Any) -> Any:
+    """softmax(x) over the reduced axes from logsumexp's output ``out``: ``exp(x - out)``, the
+    derivative of logsumexp (arrays or Tensors)."""
+    return np.exp(x - expand_reduced(out, x.shape, ctx.axes, ctx.keepdims))
+
+
 @register(_np_logsumexp, kind="reduction", method=True)
 def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """``log(sum(exp(x), axis))`` computed without overflow. Gradient: ``grad * softmax(x)``.
@@ -372,6 +334,27 @@ def _np_softmax(x, axis=-1):
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
+class Softmax(Op):
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        axes = normalize_axes(axis, np.ndim(x), "softmax")
+        ctx.axes = axes
+        e = np.exp(x - np.amax(x, axis=axes, keepdims=True, initial=-np.inf))  # empty: empty
+        out = e / np.sum(e, axis=axes, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return (out * (grad - (grad * out).sum(axis=ctx.axes, keepdims=True)),)
+
+    @staticmethod
+    def jvp(ctx, t):  # softmax's Jacobian diag(s) - s s^T is symmetric: the same rule
+        (out,) = ctx.saved_tensors
+        return out * (t - (t * out).sum(axis=ctx.axes, keepdims=True))
+
+
 @register(_np_softmax, kind="custom", sampler="softmax", method=True)
 def softmax(x: TensorLike, axis: Axis = -1) -> Tensor:
     """``exp(x) / sum(exp(x), axis)``, stable for large inputs. Gradient:
@@ -384,6 +367,27 @@ def softmax(x: TensorLike, axis: Axis = -1) -> Tensor:
     return Softmax.apply(x, axis=axis)
 
 
+class LogSoftmax(Op):
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        axes = normalize_axes(axis, np.ndim(x), "log_softmax")
+        ctx.axes = axes
+        shifted = x - np.amax(x, axis=axes, keepdims=True, initial=-np.inf)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return (grad - np.exp(out) * grad.sum(axis=ctx.axes, keepdims=True),)
+
+    @staticmethod
+    def jvp(ctx, t):  # the Jacobian I - 1 s^T, applied from the right this time
+        (out,) = ctx.saved_tensors
+        return t - (np.exp(out) * t).sum(axis=ctx.axes, keepdims=True)
+
+
 @register(lambda x, axis=-1: np.log(_np_softmax(x, axis)), kind="custom", sampler="softmax",
           method=True)
 def log_softmax(x: TensorLike, axis: Axis = -1) -> Tensor:
@@ -394,73 +398,6 @@ def log_softmax(x: TensorLike, axis: Axis = -1) -> Tensor:
     Tensor([-0.69314718, -0.69314718])
     """
     return LogSoftmax.apply(x, axis=axis)
-
-
-# ----- reductions without a gradient: all, any, argmax, argmin ------------------------------------
-
-
-class NonDifferentiable(Function):
-    """Applies a NumPy function whose result (bool or int) is never part of the graph."""
-
-    @staticmethod
-    def forward(ctx, x, fn, **params):
-        return fn(x, **params)
-
-    @classmethod
-    def _forward_error(cls, exc: Exception, arrays: list, params: dict) -> Exception:
-        # name the NumPy function the user called (argmax, ...), not this class
-        err = super()._forward_error(exc, arrays, params)
-        name = getattr(params.get("fn"), "__name__", cls.__name__)
-        try:
-            return type(err)(str(err).replace(cls.__name__, name, 1))
-        except TypeError:
-            return err
-
-
-def _all(self: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Whether all elements (along ``axis``) are true, as a bool Tensor.
-
-    >>> import autograd_engine as ag
-    >>> (ag.Tensor([1.0, 2.0]) > 0).all()
-    Tensor(True)
-    """
-    return NonDifferentiable.apply(self, fn=np.all, axis=axis, keepdims=keepdims)
-
-
-def _any(self: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Whether any element (along ``axis``) is true, as a bool Tensor.
-
-    >>> import autograd_engine as ag
-    >>> (ag.Tensor([1.0, -2.0]) > 0).any()
-    Tensor(True)
-    """
-    return NonDifferentiable.apply(self, fn=np.any, axis=axis, keepdims=keepdims)
-
-
-def _argmax(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the largest element (along ``axis``), as an int64 Tensor (``np.argmax``).
-
-    >>> import autograd_engine as ag
-    >>> ag.Tensor([[1.0, 3.0], [4.0, 2.0]]).argmax(axis=1)
-    Tensor([1, 0], dtype=int64)
-    """
-    return NonDifferentiable.apply(self, fn=np.argmax, axis=axis, keepdims=keepdims)
-
-
-def _argmin(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the smallest element (along ``axis``), as an int64 Tensor (``np.argmin``).
-
-    >>> import autograd_engine as ag
-    >>> ag.Tensor([[1.0, 3.0], [4.0, 2.0]]).argmin(axis=1)
-    Tensor([0, 1], dtype=int64)
-    """
-    return NonDifferentiable.apply(self, fn=np.argmin, axis=axis, keepdims=keepdims)
-
-
-Tensor.all = pytorch_keywords(_all)
-Tensor.any = pytorch_keywords(_any)
-Tensor.argmax = pytorch_keywords(_argmax)
-Tensor.argmin = pytorch_keywords(_argmin)
 
 
 # ----- cumsum -------------------------------------------------------------------------------------
