@@ -174,10 +174,11 @@ def _count_dependencies(roots: tuple[Tensor, ...]) -> dict[Function, int]:
         if fn is not None and fn not in deps:
             deps[fn] = 0
             stack.append(fn)
+    leaf = LEAF
     while stack:
         node = stack.pop()
         for producer, meta in edges(node):
-            if producer is not None and meta[0] != LEAF:
+            if producer is not None and meta[0] != leaf:
                 if producer in deps:
                     deps[producer] += 1
                 else:
@@ -231,6 +232,7 @@ def _run_ready_nodes(pass_: _Pass) -> None:
     plain = np.ndarray if as_arrays else Tensor  # the type of a gradient that needs no _fit
     direct = not pass_.capture_node  # a plain node's rule can be called directly
     anomaly = STATE.flags.anomaly
+    leaf = LEAF  # (a local: read once per edge)
     # Nodes whose gradient is complete, and that gradient (None if none arrived): a stack.
     ready, ready_grads = [], []
     for fn in list(pending):
@@ -261,9 +263,9 @@ def _run_ready_nodes(pass_: _Pass) -> None:
 
                 check_backward(node, input_grads)
         del previous
-        if free:
-            node._free_saved()  # release saved arrays as soon as the node has run
-        for producer, meta, g in edges_with(node, input_grads):
+        # Pass each input's gradient to its producer (and, unless retain_graph, let the node
+        # release what it saved: it has run).
+        for producer, meta, g in edges_with(node, input_grads, free):
             if producer is None:  # an argument that gets no gradient
                 continue
             output_nr, shape, dtype = meta
@@ -275,17 +277,19 @@ def _run_ready_nodes(pass_: _Pass) -> None:
                 elif shape or g.__class__ is not dtype.type or not as_arrays:
                     # (but a NumPy scalar of the input's dtype fits a 0-d input as it is)
                     g = _fit(g, meta, node, as_arrays)
-            if output_nr == LEAF:
-                if g is not None and producer._requires_grad:
-                    old = leaves.get(producer)
-                    leaves[producer] = g if old is None else old + g
+                if output_nr == leaf:
+                    if producer._requires_grad:
+                        old = leaves.get(producer)
+                        leaves[producer] = g if old is None else old + g
+                    continue
+                if producer._n_outputs > 1:
+                    _add_to_output(pending, producer, output_nr, g)
+                    g = None
+            elif output_nr == leaf:
                 continue
-            if g is not None and producer._n_outputs > 1:
-                _add_to_output(pending, producer, output_nr, g)
-                g = None
             remaining = deps[producer] - 1
-            deps[producer] = remaining
             if remaining:  # more consumers to run: sum what arrived so far
+                deps[producer] = remaining
                 if g is not None:
                     old = pending.get(producer)
                     pending[producer] = g if old is None else old + g

@@ -170,7 +170,7 @@ class Function(list):
     **What the engine uses**: :func:`edges` and :func:`edges_with` (each input's producer and
     metadata), ``backward``, ``backward_on_arrays``, ``needs_input_grad``, ``_n_outputs``,
     ``_plain`` (one output, no hooks, no retained gradient: backward can be called directly),
-    ``_free_saved()``, ``_run_output_hooks()``, ``_fill_missing()``. Tensors use
+    ``_run_output_hooks()``, ``_fill_missing()``. Tensors use
     ``_retained_grad``/``_set_retained_grad``/``_retain_grad``/``_add_hook``/``_name_output``;
     in-place ops ``_output_written`` and ``_forget_retained``.
     """
@@ -365,12 +365,9 @@ class Function(list):
                 "tensors were freed after the first backward. Pass retain_graph=True to the "
                 "first backward() (or ag.grad) if you need to backward twice"
             )
-        if self.backward_on_arrays and not STATE.flags.enabled:
-            return self._saved_arrays(saved)
-        return self._saved_as_tensors(saved)
-
-    def _saved_arrays(self, saved: Any) -> tuple:
-        """``saved_tensors`` for a rule that runs on arrays: the arrays themselves."""
+        if not self.backward_on_arrays or STATE.flags.enabled:
+            return self._saved_as_tensors(saved)
+        # The arrays themselves (this runs once per backward of most ops, hence inline)
         if saved is _OUTPUT:
             return (self._out,)
         if saved is _INPUT_VALUES:
@@ -447,12 +444,6 @@ class Function(list):
         if any(item is mine for item in saved):
             stale = _Overwritten(max(version, 1), name, np.shape(mine))
             self._saved = tuple([stale if item is mine else item for item in saved])
-
-    def _free_saved(self) -> None:
-        """Release what forward saved (backward without ``retain_graph``, once the node ran)."""
-        if self._saved is not None:
-            self._saved = _FREED
-            self._out = None
 
     @property
     def is_freed(self) -> bool:
@@ -740,7 +731,16 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
     ctx._saved = ctx._out = None
     if flags.scope:
         ctx.scope = flags.scope
-    out = run_forward(cls, ctx, arrays, params)
+    try:  # (run_forward, inlined here: one call less on every recorded op)
+        n = len(arrays)  # (a fixed-arity call is cheaper for the interpreter than `*arrays`)
+        if n == 2 and not params:
+            out = cls.forward(ctx, arrays[0], arrays[1])
+        elif n == 1 and not params:
+            out = cls.forward(ctx, arrays[0])
+        else:
+            out = cls.forward(ctx, *arrays, **params)
+    except Exception as exc:
+        _raise_forward_error(cls, exc, arrays, params)
     _extend(ctx, kept)
     if flags.anomaly:
         from .anomaly import check_forward
@@ -788,14 +788,12 @@ def run_forward(cls: type[Function], ctx: Any, arrays: list, params: dict) -> An
     """``cls.forward(ctx, *arrays, **params)``; an error NumPy raises inside is raised again
     naming the op, the input shapes and a fix (``Function.error_hint``)."""
     try:
-        if params:
-            return cls.forward(ctx, *arrays, **params)
         n = len(arrays)  # (a fixed-arity call is cheaper for the interpreter than `*arrays`)
-        if n == 2:
+        if n == 2 and not params:
             return cls.forward(ctx, arrays[0], arrays[1])
-        if n == 1:
+        if n == 1 and not params:
             return cls.forward(ctx, arrays[0])
-        return cls.forward(ctx, *arrays)
+        return cls.forward(ctx, *arrays, **params)
     except Exception as exc:
         _raise_forward_error(cls, exc, arrays, params)
 
@@ -820,8 +818,14 @@ def edges(node: Function) -> zip:
     return zip(node, node._meta)  # (the items after the edges are the arguments: zip stops)
 
 
-def edges_with(node: Function, grads: Any) -> zip:
-    """:func:`edges` with each input's gradient alongside: ``(producer, meta, grad)``."""
+def edges_with(node: Function, grads: Any, release: bool) -> zip:
+    """:func:`edges` with each input's gradient alongside: ``(producer, meta, grad)``, for the
+    engine once it has run ``node``'s backward. With ``release`` (backward without
+    ``retain_graph``) the node first frees what forward saved, as soon as it is no longer needed.
+    """
+    if release and node._saved is not None:
+        node._saved = _FREED
+        node._out = None
     return zip(node, node._meta, grads)
 
 
