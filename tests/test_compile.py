@@ -114,8 +114,6 @@ def test_registry_sweep(name, dtype, data):
     _eager_and_compiled(call, loss_of, arrays, spec.differentiable)
 
 
-@pytest.mark.xfail(strict=True, reason="ag.one_hot computes its result from the indices' values "
-                   "outside any Op, so ag.compile bakes the traced indices in as a constant")
 def test_compiled_one_hot_follows_its_input():
     f = ag.compile(lambda indices: ag.one_hot(indices, 3) * 1.0)
     f(ag.Tensor(np.array([0, 1])))  # traces

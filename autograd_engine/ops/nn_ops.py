@@ -474,7 +474,10 @@ def one_hot(indices: TensorLike, num_classes: int = -1, dtype: Any = np.float64)
     Tensor([[1., 0., 0.],
             [0., 0., 1.]])
     """
-    idx = np.asarray(stop_gradient(indices))
+    # The indices' values decide the result outside any op, so they are read through the public
+    # ``.data``: ag.compile then guards on them (or refuses a value computed inside) instead of
+    # baking the traced ones in.
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(
             f"one_hot: indices must be integers, got dtype {idx.dtype}; convert with "
