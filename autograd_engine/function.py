@@ -375,18 +375,18 @@ class Function(list):
         if saved is _INPUTS:
             saved = self[len(self._meta):]
         result = []
-        for k, item in enumerate(saved):
+        for item in saved:
             if isinstance(item, Tensor):
                 vc = item._vc
                 if vc is not None and vc[0]:  # written to at some point: since it was saved?
-                    self._check_version(k, item)
+                    self._check_version(_position(item, saved), item)
                 d = item._data
-                if type(d) is np.ndarray and not d.ndim and item._grad_fn is None and \
-                        item._requires_grad:
+                if item._grad_fn is None and item._requires_grad and type(d) is np.ndarray \
+                        and not d.ndim:
                     d = d[()]  # a 0-d leaf that gets a gradient: as forward got it (_record)
                 item = d
             elif type(item) is _Overwritten:
-                self._check_version(k, item)
+                self._check_version(_position(item, saved), item)
             result.append(item)
         return tuple(result)
 
@@ -828,6 +828,11 @@ def edges_with(node: Function, grads: Any, release: bool) -> zip:
         node._out = None
     return zip(node, node._meta, grads)
 
+
+
+def _position(item: Any, items: Any) -> int:
+    """The index of ``item`` (by identity) in ``items``."""
+    return next(k for k, x in enumerate(items) if x is item)
 
 
 def hook_result(r: Any, g: Tensor, where: str) -> Tensor:
