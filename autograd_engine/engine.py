@@ -218,9 +218,12 @@ class _Pass:
         """The gradients of ``capture``: leaves' from their sums (hooks run), others' as seen."""
         captured = [None if c is None else Tensor._make(c) if self.as_arrays else c
                     for c in self.captured]
+        hooked: dict[Tensor, Tensor] = {}  # (a leaf passed twice runs its hooks once)
         for k, t in enumerate(self.capture):
             if t._grad_fn is None and t in self.leaves:
-                captured[k] = _run_leaf_hooks(t, self.leaves[t])
+                if t not in hooked:
+                    hooked[t] = _run_leaf_hooks(t, self.leaves[t])
+                captured[k] = hooked[t]
         return captured
 
 

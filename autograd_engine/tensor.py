@@ -66,11 +66,13 @@ class Tensor:
     """An N-d array that records the operations applied to it for reverse-mode autodiff.
 
     >>> import autograd_engine as ag
-    >>> x = ag.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="x")
-    >>> y = (x @ x.T).tanh().sum()
-    >>> y.backward()
-    >>> x.grad.shape
-    (2, 2)
+    >>> w = ag.Tensor([1.0, -2.0], requires_grad=True, name="w")
+    >>> loss = (w * w).sum()
+    >>> loss, loss.grad_fn.next_functions[0][0].name
+    (Tensor(5., grad_fn=<Sum>), 'Mul')
+    >>> loss.backward()
+    >>> w.grad
+    Tensor([ 2., -4.])
     """
 
     # Hot attributes live in slots; rarely set ones are class-level defaults that an instance
