@@ -124,6 +124,20 @@ class _NoGradContext:
 NO_GRAD_CTX = _NoGradContext()
 
 
+class _NotAList:
+    """A list method a node hides (a node is a ``list`` underneath only for the collector's sake):
+    looking it up raises AttributeError, naming what to read instead."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        raise AttributeError(
+            f"a graph node has no {self.name!r}: it is not a list; read its inputs with "
+            "node.next_functions or node.inputs"
+        )
+
+
 class Function(list):
     """Base class of every differentiable operation (see the module docstring).
 
@@ -575,6 +589,13 @@ class Function(list):
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
+
+
+# A node offers none of the list's methods either: it is read through its named interface.
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+              "index", "count", "copy"):
+    setattr(Function, _name, _NotAList(_name))
+del _name
 
 
 class Op(Function):

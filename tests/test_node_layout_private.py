@@ -78,3 +78,29 @@ def test_the_checks_see_a_violation(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text("def f(node):\n    return node._meta, node.next_functions\n")
     assert ("_meta", 2, None) in _attribute_uses(probe)
+
+
+def test_a_node_offers_no_list_methods_but_keeps_attributes_of_those_names():
+    import numpy as np
+
+    import autograd_engine as ag
+
+    class Keep(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.index, ctx.count = 1, 2  # op state may use any name
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.count
+
+    x = ag.Tensor(np.ones(2), requires_grad=True)
+    node = Keep.apply(x).grad_fn
+    for name in ("append", "extend", "pop", "sort", "copy"):
+        assert not hasattr(node, name)
+    with pytest.raises(AttributeError, match="next_functions"):
+        node.append(None)
+    assert (node.index, node.count) == (1, 2)
+    (g,) = ag.grad(Keep.apply(x).sum(), x)
+    np.testing.assert_array_equal(g.data, [2.0, 2.0])
