@@ -22,7 +22,7 @@ again and again while a graph grows, so on graphs of many scalar ops every track
 costs collector time (``python3 -m benchmarks.profile scalar_graph --gc``; figures in
 ``benchmarks/README.md``). Only this module reads that layout: the engine goes through
 :func:`edges` and :func:`edges_with`, everything else through ``next_functions`` and ``inputs``;
-the list methods a node inherits are not part of its interface. Equality and hashing are by
+the list methods a node would inherit are hidden. Equality and hashing are by
 identity, as for any object.
 
 Undoing broadcasting and casting gradients to each input's shape and dtype happens once, in the
