@@ -256,6 +256,7 @@ class Function(list):
             return _record(cls, args, params, flags)
         return _run_untracked(cls, args, params, False)
 
+    # ----- used by _record, once forward has run -----
     def _resolve_saved(self, saved: tuple, args: tuple, arrays: list, out: Any) -> tuple:
         """What ``forward`` saved, with each input's array replaced by the input Tensor (so that a
         recorded backward differentiates through it); an output's array is noted in ``_out``
@@ -302,6 +303,7 @@ class Function(list):
                 link_view(t, type(self), args, arrays, params, i, True, True)
         return outs
 
+    # ----- the graph, as tools read it -----
     @property
     def inputs(self) -> tuple:
         """The positional arguments: Tensors and constants. An intermediate (non-leaf) Tensor
@@ -689,8 +691,8 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
     meta = []
     kept = []  # the arguments: n-d intermediates weakly, 0-d ones and 0-d leaves by value
     # Whether an argument requires grad; what kept holds (weakly held intermediates, Tensors);
-    # whether an argument was written to before (its version is noted); whether one was a list.
-    record = weak = held = bumped = listed = False
+    # whether an argument was written to before (its version is then noted with what is saved).
+    record = weak = held = bumped = False
     for a in args:
         if isinstance(a, Tensor):
             vc = a._vc
@@ -735,17 +737,14 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
             arrays.append(d)
             held = True
         else:
-            if type(a) is list:
-                a = _list_to_array(cls, a)
-                listed = True
+            if type(a) is list:  # (rare) forward gets arrays, and saves arrays, not lists
+                return _record(cls, _lists_to_arrays(cls, args), params, flags)
             arrays.append(a)
         _append(ctx, None)
         meta.append(None)
         kept.append(a)
     if not record:
         return _run_untracked(cls, args, params, True, arrays)
-    if listed:  # what forward saves is matched against the arguments: arrays, not lists
-        args = tuple([d if type(a) is list else a for a, d in zip(args, arrays)])
 
     meta = tuple(meta)
     ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
@@ -939,6 +938,11 @@ def _tensor_method_error(cls: type, exc: AttributeError) -> AttributeError:
         f"with NumPy (np.{method}(x) instead of x.{method}()), or set forward_on_tensors = True on "
         f"{cls.__name__} to receive Tensors as in PyTorch's autograd.Function"
     )
+
+
+def _lists_to_arrays(cls: type, args: tuple) -> tuple:
+    """``args`` with every list argument made an array."""
+    return tuple([_list_to_array(cls, a) if type(a) is list else a for a in args])
 
 
 def _list_to_array(cls: type, a: list) -> np.ndarray:
