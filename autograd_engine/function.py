@@ -660,7 +660,16 @@ def _run_untracked(cls: type[Function], args: tuple, params: dict, grad_mode: bo
         for a in args:
             arrays.append(a._data if isinstance(a, Tensor) else
                           _list_to_array(cls, a) if type(a) is list else a)
-    out = run_forward(cls, NO_GRAD_CTX, arrays, params)
+    try:  # (run_forward, inlined here: this runs every op under no_grad)
+        n = len(arrays)  # (a fixed-arity call is cheaper for the interpreter than `*arrays`)
+        if n == 2 and not params:
+            out = cls.forward(NO_GRAD_CTX, arrays[0], arrays[1])
+        elif n == 1 and not params:
+            out = cls.forward(NO_GRAD_CTX, arrays[0])
+        else:
+            out = cls.forward(NO_GRAD_CTX, *arrays, **params)
+    except Exception as exc:
+        _raise_forward_error(cls, exc, arrays, params)
     if type(out) is tuple:
         outs = tuple([Tensor._make(to_array(o)) for o in out])
         for i, t in enumerate(outs):
@@ -669,7 +678,10 @@ def _run_untracked(cls: type[Function], args: tuple, params: dict, grad_mode: bo
         return outs
     if type(out) is not np.ndarray and not isinstance(out, np.generic):
         out = to_array(out)
-    t = Tensor._make(out)
+    t = _new(Tensor)  # (Tensor._make, inlined)
+    t._data = out
+    t._grad_fn = None
+    t._requires_grad = False
     if type(out) is np.ndarray and out.base is not None:  # a view of an input?
         link_view(t, cls, args, arrays, params, 0, grad_mode)
     return t
