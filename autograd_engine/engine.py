@@ -192,6 +192,9 @@ class _Pass:
     being summed (per node; a list per output for a multi-output node), the leaves' summed
     gradients, and where the gradients of ``capture`` (``ag.grad``'s inputs) appear."""
 
+    __slots__ = ("deps", "as_arrays", "free", "pending", "leaves", "capture", "captured",
+                 "capture_node")
+
     def __init__(self, deps: dict, as_arrays: bool, free: bool, capture: tuple | None) -> None:
         self.deps = deps
         self.as_arrays = as_arrays
@@ -199,11 +202,13 @@ class _Pass:
         self.pending: dict[Function, Any] = {}
         self.leaves: dict[Tensor, Any] = {}
         self.capture = capture
-        self.captured: list = [None] * len(capture) if capture is not None else []
+        self.captured: list = []
         self.capture_node: dict[Function, list[tuple[int, int]]] = {}
-        for k, t in enumerate(capture or ()):
-            if t._grad_fn is not None:  # a non-leaf: its gradient is seen at its node
-                self.capture_node.setdefault(t._grad_fn, []).append((t._output_nr, k))
+        if capture is not None:
+            self.captured = [None] * len(capture)
+            for k, t in enumerate(capture):
+                if t._grad_fn is not None:  # a non-leaf: its gradient is seen at its node
+                    self.capture_node.setdefault(t._grad_fn, []).append((t._output_nr, k))
 
     def seed(self, root: Tensor, g: Any) -> None:
         """Start from root ``root`` with gradient ``g``."""
@@ -211,19 +216,23 @@ class _Pass:
         if fn is None:
             if root._requires_grad:
                 _add(self.leaves, root, g)
+        elif fn._n_outputs == 1 and fn not in self.pending:  # (the usual case, without calls)
+            self.pending[fn] = g
         else:
             _add_to_output(self.pending, fn, root._output_nr, g)
 
     def captured_grads(self) -> list[Tensor | None]:
         """The gradients of ``capture``: leaves' from their sums (hooks run), others' as seen."""
-        captured = [None if c is None else Tensor._make(c) if self.as_arrays else c
-                    for c in self.captured]
-        hooked: dict[Tensor, Tensor] = {}  # (a leaf passed twice runs its hooks once)
+        captured = self.captured
+        if self.as_arrays:
+            captured = [None if c is None else Tensor._make(c) for c in captured]
+        leaves, hooked = self.leaves, set()
         for k, t in enumerate(self.capture):
-            if t._grad_fn is None and t in self.leaves:
-                if t not in hooked:
-                    hooked[t] = _run_leaf_hooks(t, self.leaves[t])
-                captured[k] = hooked[t]
+            if t in leaves:  # a leaf's sum: its hooks run now (once, if it is passed twice)
+                if t._hooks and t not in hooked:
+                    leaves[t] = _run_leaf_hooks(t, leaves[t])
+                    hooked.add(t)
+                captured[k] = leaves[t]
         return captured
 
 

@@ -244,16 +244,27 @@ class Function(list):
 
     @classmethod
     def apply(cls, *args: Any, **params: Any) -> Any:
-        """Run the op on ``args``, and record it as a graph node when grad mode is on and an
-        argument requires grad (:func:`_record`, which hands over to :func:`_run_untracked` when
-        none does); under ``no_grad`` just run it (:func:`_run_untracked`). Under forward-mode
-        AD (``func.jvp``) the active level runs it with tangents.
+        """Run the op on ``args``: record it as a graph node when grad mode is on and an argument
+        requires grad (:func:`_record`), else just run it (:func:`_run_untracked`). Under
+        forward-mode AD (``func.jvp``) the active level runs it with tangents.
         """
         flags = STATE.flags  # this thread's grad mode, scope, anomaly detection and jvp levels
         if flags.forward:  # (a tuple of forward_ad.Level objects, whose apply does the work)
             return flags.forward[0].apply(cls, args, params)
         if flags.enabled:
-            return _record(cls, args, params, flags)
+            if args:  # the usual recorded op, first: its first argument requires grad
+                a = args[0]
+                if a.__class__ is Tensor and a._requires_grad:
+                    return _record(cls, args, params, flags)
+            for a in args:
+                if isinstance(a, Tensor):
+                    vc = a._vc
+                    if vc is not None and a._base is not None and a._view_version != vc[0]:
+                        refresh_view(a)  # a view whose base was written through since: it
+                        # has a new history, and may require grad now
+                    if a._requires_grad:
+                        return _record(cls, args, params, flags)
+            return _run_untracked(cls, args, params, True)
         return _run_untracked(cls, args, params, False)
 
     # ----- used by _record, once forward has run -----
@@ -628,9 +639,7 @@ class Op(Function):
 
 _new = object.__new__
 _new_node = list.__new__  # a node (a list subclass) without its items yet
-# (not ctx.append/ctx.extend: a subclass may define methods of those names)
-_append = list.append
-_extend = list.extend
+_extend = list.extend  # (not ctx.extend: a node hides the list's methods)
 
 # Nodes with equal input metadata share one ``_meta`` tuple and one ``needs_input_grad``: the
 # table maps a node's metadata to the pair. Every new container counts towards the cyclic garbage
@@ -650,16 +659,14 @@ def _share_meta(meta: tuple) -> tuple[tuple, tuple]:
 
 
 # ----- the two paths of Function.apply ------------------------------------------------------------
-def _run_untracked(cls: type[Function], args: tuple, params: dict, grad_mode: bool,
-                   arrays: list | None = None) -> Any:
-    """Run ``cls`` on ``args`` without recording anything: unwrap (unless ``arrays`` are given),
-    forward, wrap (an output that views an input's memory becomes a view of it, see
-    :mod:`autograd_engine.views`; ``grad_mode`` says whether such a view may get a history)."""
-    if arrays is None:
-        arrays = []
-        for a in args:
-            arrays.append(a._data if isinstance(a, Tensor) else
-                          _list_to_array(cls, a) if type(a) is list else a)
+def _run_untracked(cls: type[Function], args: tuple, params: dict, grad_mode: bool) -> Any:
+    """Run ``cls`` on ``args`` without recording anything: unwrap, forward, wrap (an output that
+    views an input's memory becomes a view of it, see :mod:`autograd_engine.views`; ``grad_mode``
+    says whether such a view may get a history)."""
+    arrays = []
+    for a in args:
+        arrays.append(a._data if isinstance(a, Tensor) else
+                      _list_to_array(cls, a) if type(a) is list else a)
     try:  # (run_forward, inlined here: this runs every op under no_grad)
         n = len(arrays)  # (a fixed-arity call is cheaper for the interpreter than `*arrays`)
         if n == 2 and not params:
@@ -688,9 +695,9 @@ def _run_untracked(cls: type[Function], args: tuple, params: dict, grad_mode: bo
 
 
 def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
-    """Run ``cls`` on ``args`` (with grad mode on) and record the call as a new node (see
-    :class:`Function` for the layout), which is the ``ctx`` forward gets and the ``grad_fn`` of
-    its outputs; when no argument requires grad, run it untracked instead.
+    """Run ``cls`` on ``args`` (grad mode is on and an argument requires grad) and record the call
+    as a new node (see :class:`Function` for the layout), which is the ``ctx`` forward gets and
+    the ``grad_fn`` of its outputs.
 
     The hottest code in the engine, hence plain loops (a helper call or a list comprehension is a
     separate frame). One pass over the arguments unwraps them and builds the edges; forward runs;
@@ -698,13 +705,13 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
     edges rather than input Tensors lets every intermediate array that backward does not need die
     with its last user reference, as in PyTorch.
     """
-    ctx = _new_node(cls)  # the node is the ctx; its items: the edges, then the arguments
     arrays = []
+    edges = []  # per argument: its producer (node or leaf) or None
     meta = []
     kept = []  # the arguments: n-d intermediates weakly, 0-d ones and 0-d leaves by value
-    # Whether an argument requires grad; what kept holds (weakly held intermediates, Tensors);
-    # whether an argument was written to before (its version is then noted with what is saved).
-    record = weak = held = bumped = False
+    # What kept holds (weakly held intermediates, Tensors); whether an argument was written to
+    # before (its version is then noted with what is saved).
+    weak = held = bumped = False
     for a in args:
         if isinstance(a, Tensor):
             vc = a._vc
@@ -715,10 +722,9 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
                     bumped = True
             d = a._data
             if a._requires_grad:
-                record = True
                 fn = a._grad_fn
                 if fn is None:
-                    _append(ctx, a)
+                    edges.append(a)
                     if d.ndim:
                         meta.append((LEAF, d.shape, d.dtype))
                         held = True
@@ -732,12 +738,12 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
                         else:  # it has aliases or was written to: backward checks it
                             held = True
                 elif d.ndim:
-                    _append(ctx, fn)
+                    edges.append(fn)
                     meta.append((a._output_nr, d.shape, d.dtype))
                     a = _weakref(a)
                     weak = True
                 else:  # a 0-d intermediate: its value is kept, its Tensor may die
-                    _append(ctx, fn)
+                    edges.append(fn)
                     meta.append((a._output_nr, (), d.dtype))
                     if vc is None:
                         a = d
@@ -752,12 +758,13 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
             if type(a) is list:  # (rare) forward gets arrays, and saves arrays, not lists
                 return _record(cls, _lists_to_arrays(cls, args), params, flags)
             arrays.append(a)
-        _append(ctx, None)
+        edges.append(None)
         meta.append(None)
         kept.append(a)
-    if not record:
-        return _run_untracked(cls, args, params, True, arrays)
 
+    ctx = _new_node(cls)  # the node is the ctx; its items: the edges, then the arguments
+    edges += kept
+    _extend(ctx, edges)
     meta = tuple(meta)
     ctx._meta, ctx.needs_input_grad = _METAS.get(meta) or _share_meta(meta)
     ctx._saved = ctx._out = None
@@ -773,7 +780,6 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
             out = cls.forward(ctx, *arrays, **params)
     except Exception as exc:
         _raise_forward_error(cls, exc, arrays, params)
-    _extend(ctx, kept)
     if flags.anomaly:
         from .anomaly import check_forward
 
