@@ -824,7 +824,15 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
 
 def run_forward(cls: type[Function], ctx: Any, arrays: list, params: dict) -> Any:
     """``cls.forward(ctx, *arrays, **params)``; an error NumPy raises inside is raised again
-    naming the op, the input shapes and a fix (``Function.error_hint``)."""
+    naming the op, the input shapes and a fix (``Function.error_hint``).
+
+    >>> import numpy as np
+    >>> from autograd_engine.ops.elementwise import Add
+    >>> run_forward(Add, NO_GRAD_CTX, [np.ones(2), np.ones(3)], {})
+    Traceback (most recent call last):
+    ...
+    ValueError: Add: operands could not be broadcast together ... reshape an input ...
+    """
     try:
         n = len(arrays)  # (a fixed-arity call is cheaper for the interpreter than `*arrays`)
         if n == 2 and not params:
@@ -852,7 +860,13 @@ def _raise_forward_error(cls: type[Function], exc: Exception, arrays: list, para
 def edges(node: Function) -> zip:
     """Each input's edge as ``(producer, meta)``: the node that made the input, the leaf Tensor
     (``meta[0]`` is :data:`LEAF`) or None (no gradient, and ``meta`` is None), with the input's
-    ``meta = (output_nr, shape, dtype)``."""
+    ``meta = (output_nr, shape, dtype)``.
+
+    >>> import autograd_engine as ag
+    >>> x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    >>> [(p is x, m[0] == LEAF) if p is not None else None for p, m in edges((x * 3).grad_fn)]
+    [(True, True), None]
+    """
     return zip(node, node._meta)  # (the items after the edges are the arguments: zip stops)
 
 
@@ -860,6 +874,12 @@ def edges_with(node: Function, grads: Any, release: bool) -> zip:
     """:func:`edges` with each input's gradient alongside: ``(producer, meta, grad)``, for the
     engine once it has run ``node``'s backward. With ``release`` (backward without
     ``retain_graph``) the node first frees what forward saved, as soon as it is no longer needed.
+
+    >>> import autograd_engine as ag
+    >>> x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    >>> node = x.exp().grad_fn
+    >>> [g for _, _, g in edges_with(node, ("g",), True)], node.is_freed
+    (['g'], True)
     """
     if release and node._saved is not None:
         node._saved = _FREED
@@ -874,7 +894,12 @@ def _position(item: Any, items: Any) -> int:
 
 
 def hook_result(r: Any, g: Tensor, where: str) -> Tensor:
-    """What a hook returned, as the gradient that replaces ``g`` (same shape, or an error)."""
+    """What a hook returned, as the gradient that replaces ``g`` (same shape, or an error).
+
+    >>> import autograd_engine as ag
+    >>> hook_result([2.0, 4.0], ag.Tensor([1.0, 1.0]), "hook")
+    Tensor([2., 4.])
+    """
     r = r if isinstance(r, Tensor) else Tensor._make(np.asarray(r, dtype=g.dtype))
     if r.shape != g.shape:
         raise RuntimeError(
@@ -974,7 +999,12 @@ def _list_to_array(cls: type, a: list) -> np.ndarray:
 
 
 def to_array(out: Any) -> Any:
-    """Accept what ``forward`` returned: an array, a NumPy scalar, a Python number or a Tensor."""
+    """Accept what ``forward`` returned: an array, a NumPy scalar, a Python number or a Tensor.
+
+    >>> import autograd_engine as ag
+    >>> to_array(3.0), to_array(ag.Tensor([1.0]))
+    (array(3.), array([1.]))
+    """
     if type(out) is np.ndarray or isinstance(out, np.generic):
         return out
     if isinstance(out, Tensor):

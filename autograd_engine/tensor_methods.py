@@ -77,7 +77,14 @@ EXTRA: dict[str, Any] = {
 
 
 def attach() -> None:
-    """Set every registered op's methods and operators, and ``EXTRA``, on :class:`Tensor`."""
+    """Set every registered op's methods and operators, and ``EXTRA``, on :class:`Tensor`
+    (``import autograd_engine`` calls it once; calling it again changes nothing).
+
+    >>> import autograd_engine as ag
+    >>> attach()
+    >>> ag.Tensor([1.0, 4.0]).sqrt()
+    Tensor([1., 2.])
+    """
     names: dict[str, Any] = {}
     origin: dict[str, str] = {}
     tables = [(f"op {spec.name!r}", table) for spec in REGISTRY.values()

@@ -60,7 +60,14 @@ class Parameter(ag.Tensor):
 
 def zero_grads(parameters: Iterable[ag.Tensor], set_to_none: bool = True) -> None:
     """Reset the parameters' gradients: to None, or to zeros in place (telling the engine the
-    gradient's memory was written). ``Module.zero_grad`` and ``Optimizer.zero_grad`` use it."""
+    gradient's memory was written). ``Module.zero_grad`` and ``Optimizer.zero_grad`` use it.
+
+    >>> import nn
+    >>> p = nn.Parameter([1.0, 2.0])
+    >>> (p * p).sum().backward()
+    >>> zero_grads([p], set_to_none=False); p.grad
+    Tensor([0., 0.])
+    """
     for p in parameters:
         if p.grad is None:
             continue
