@@ -48,6 +48,12 @@ _FONT = "Helvetica"
 # escaping and formatting
 
 
+def _natural_order(text: str) -> list:
+    """Sort key that puts "features.2" before "features.10" (a set's order is arbitrary)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
+            for part in re.split(r"(\d+)", text)]
+
+
 def html_text(value: Any, limit: int = 48) -> str:
     """User text for an HTML-like label: shortened, control characters made visible, escaped."""
     s = value if isinstance(value, str) else str(value)
@@ -221,7 +227,8 @@ class Layout:
                         if _collapse_spec_matches(spec, k, obj, g.scope_names.get(k))}
             if explicit:
                 self.notes.append(
-                    "collapsed: " + _list_names(self._scope_label_text(k) for k in sorted(explicit, key=len))
+                    "collapsed: " + _list_names(sorted(
+                        (self._scope_label_text(k) for k in explicit), key=_natural_order))
                 )
         grouping = self._key_boxes(explicit) if explicit else {}
         if opts.collapse_repeated:
