@@ -99,8 +99,8 @@ class Writer:
         self.written.append(path)
 
 
-def neuron_graph(writer: Writer) -> None:
-    """o = tanh(x1*w1 + x2*w2 + b): values and gradients on every node."""
+def neuron() -> tuple[ag.Tensor, ag.Tensor, ag.Tensor]:
+    """micrograd's neuron ``o = tanh(x1*w1 + x2*w2 + b)``, every node named; returns o, x1, w1."""
     x1, x2 = ag.Tensor(2.0, requires_grad=True, name="x1"), ag.Tensor(0.0, requires_grad=True, name="x2")
     w1, w2 = ag.Tensor(-3.0, requires_grad=True, name="w1"), ag.Tensor(1.0, requires_grad=True, name="w2")
     b = ag.Tensor(6.8813735870195432, requires_grad=True, name="b")
@@ -108,6 +108,12 @@ def neuron_graph(writer: Writer) -> None:
     n.name = "n"
     o = n.tanh()
     o.name = "o"
+    return o, x1, w1
+
+
+def neuron_graph(writer: Writer) -> None:
+    """o = tanh(x1*w1 + x2*w2 + b): values and gradients on every node."""
+    o, x1, w1 = neuron()
     viz.retain_grads(o)
     o.backward()
     print(f"neuron: o = tanh(x1*w1 + x2*w2 + b) = {o.item():.4f}, do/dx1 = {x1.grad.item():.4f}, "
