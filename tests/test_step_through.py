@@ -13,6 +13,7 @@ import pytest
 
 import autograd_engine as ag
 import viz
+from tests.graphs import neuron
 from viz._dot import num
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
@@ -46,17 +47,6 @@ def xor_net(x=(1.0, 0.0), y=1.0, seed=0):
     loss.name = "loss"
     params = [t for row in w for t in row] + b + v + [c]
     return loss, params, hs + [o]
-
-
-def neuron():
-    x1 = ag.Tensor(2.0, requires_grad=True, name="x1")
-    w1 = ag.Tensor(-3.0, requires_grad=True, name="w1")
-    b = ag.Tensor(6.8813735870195432, requires_grad=True, name="b")
-    n = x1 * w1 + b
-    n.name = "n"
-    o = n.tanh()
-    o.name = "o"
-    return o, (x1, w1, b, n)
 
 
 def last_values(player):

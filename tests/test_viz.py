@@ -11,6 +11,7 @@ import pytest
 
 import autograd_engine as ag
 import viz
+from tests.graphs import neuron
 
 needs_dot = pytest.mark.skipif(
     __import__("shutil").which("dot") is None, reason="Graphviz `dot` binary not installed"
@@ -85,17 +86,6 @@ class Net(Mod):
             for k in ("w", "b"):
                 if hasattr(m, k):
                     yield (f"{name}.{k}" if name else k), getattr(m, k)
-
-
-def neuron():
-    x1 = ag.Tensor(2.0, requires_grad=True, name="x1")
-    w1 = ag.Tensor(-3.0, requires_grad=True, name="w1")
-    b = ag.Tensor(6.8813735870195432, requires_grad=True, name="b")
-    n = x1 * w1 + b
-    n.name = "n"
-    o = n.tanh()
-    o.name = "o"
-    return o, (x1, w1, b, n)
 
 
 def svg_of(*roots, **options):
