@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmarks._common import sgd_step
+
 NAME = "cnn"
 TITLE = ("conv(1→16,3,p1)-ReLU-pool2-conv(16→32,3,p1)-ReLU-pool2-linear(1568→10), batch 64 of "
          "1×28×28, CE, SGD, float32")
@@ -138,10 +140,7 @@ def setup_ours(inp: dict):
         loss = -ag.mean(ag.log_softmax(z, axis=-1)[rows, y])
         loss.backward()
         gcheck = float(np.abs(w1.grad.data).sum())
-        for p in params:
-            d = p.data  # the array itself: `p.data -= ...` would go through the setter (a copy)
-            d -= LR * p.grad.data
-            p.grad = None
+        sgd_step(params, LR)
         return loss.item(), gcheck
 
     return step
@@ -168,10 +167,7 @@ def setup_ours_compiled(inp: dict):
     def step():
         loss = forward_backward()
         gcheck = float(np.abs(w1.grad.data).sum())
-        for p in params:
-            d = p.data
-            d -= LR * p.grad.data
-            p.grad = None
+        sgd_step(params, LR)
         return loss.item(), gcheck
 
     return step

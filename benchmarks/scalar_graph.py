@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmarks._common import sgd_step
 from benchmarks.scalar_mlp import ALPHA, LR
 from benchmarks.scalar_mlp import make_inputs as _make_inputs
 
@@ -94,10 +95,7 @@ def setup_ours(inp: dict):
     def step() -> float:
         loss = demo_loss(layers, params, xs, ys, ag.relu)
         loss.backward()
-        for p in params:
-            d = p.data  # the array itself: `p.data -= ...` would go through the setter (a copy)
-            d -= LR * p.grad.data
-            p.grad = None
+        sgd_step(params, LR)
         return loss.item()
 
     return step
@@ -122,10 +120,7 @@ def setup_ours_compiled(inp: dict):
 
     def step() -> float:
         loss = forward_backward()
-        for p in params:
-            d = p.data
-            d -= LR * p.grad.data
-            p.grad = None
+        sgd_step(params, LR)
         return loss.item()
 
     return step

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmarks._common import sgd_step
+
 NAME = "scalar_mlp"
 TITLE = "micrograd's demo vectorised: MLP 2-16-16-1 on 100 moons, SVM loss + 1e-4 L2, SGD, float64"
 REFERENCE = "numpy"
@@ -113,10 +115,7 @@ def setup_ours(inp: dict):
     def step() -> float:
         loss = _loss_generic(ag.matmul, ag.relu, ag.sum, params, x, y, n)
         loss.backward()
-        for p in params:
-            d = p.data  # the array itself: `p.data -= ...` would go through the setter (a copy)
-            d -= LR * p.grad.data
-            p.grad = None
+        sgd_step(params, LR)
         return loss.item()
 
     return step
@@ -138,10 +137,7 @@ def setup_ours_compiled(inp: dict):
 
     def step() -> float:
         loss = forward_backward()
-        for p in params:
-            d = p.data
-            d -= LR * p.grad.data
-            p.grad = None
+        sgd_step(params, LR)
         return loss.item()
 
     return step

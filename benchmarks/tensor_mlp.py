@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmarks._common import sgd_step
+
 NAME = "tensor_mlp"
 TITLE = "MLP 784-512-512-10, ReLU, batch 256, softmax cross-entropy, SGD step, float32"
 REFERENCE = "numpy"
@@ -104,10 +106,7 @@ def setup_ours(inp: dict):
     def step() -> float:
         loss = _raw_loss(ag, x, params, rows, y)
         loss.backward()
-        for p in flat:
-            d = p.data  # the array itself: `p.data -= ...` would go through the setter (a copy)
-            d -= LR * p.grad.data
-            p.grad = None
+        sgd_step(flat, LR)
         return loss.item()
 
     return step
@@ -172,10 +171,7 @@ def setup_ours_compiled(inp: dict):
 
     def step() -> float:
         loss = forward_backward()
-        for p in flat:
-            d = p.data
-            d -= LR * p.grad.data
-            p.grad = None
+        sgd_step(flat, LR)
         return loss.item()
 
     return step
