@@ -93,15 +93,18 @@ def _raw_loss(ag, x, params, rows, y):
     return -ag.mean(logp[rows, y])
 
 
+def _raw_problem(ag, inp: dict):
+    """Inputs, labels, row indices and the (weight, bias) Tensors of the raw-ops variants."""
+    y = inp["y"]
+    params = [(ag.Tensor(w, requires_grad=True), ag.Tensor(b, requires_grad=True))
+              for w, b in _layers(inp)]
+    return ag.Tensor(inp["x"]), y, np.arange(len(y)), params, [p for wb in params for p in wb]
+
+
 def setup_ours(inp: dict):
     import autograd_engine as ag
 
-    x = ag.Tensor(inp["x"])
-    y = inp["y"]
-    rows = np.arange(len(y))
-    params = [(ag.Tensor(w, requires_grad=True), ag.Tensor(b, requires_grad=True))
-              for w, b in _layers(inp)]
-    flat = [p for wb in params for p in wb]
+    x, y, rows, params, flat = _raw_problem(ag, inp)
 
     def step() -> float:
         loss = _raw_loss(ag, x, params, rows, y)
@@ -156,12 +159,7 @@ def setup_ours_nn(inp: dict):
 def setup_ours_compiled(inp: dict):
     import autograd_engine as ag
 
-    x = ag.Tensor(inp["x"])
-    y = inp["y"]
-    rows = np.arange(len(y))
-    params = [(ag.Tensor(w, requires_grad=True), ag.Tensor(b, requires_grad=True))
-              for w, b in _layers(inp)]
-    flat = [p for wb in params for p in wb]
+    x, y, rows, params, flat = _raw_problem(ag, inp)
 
     @ag.compile
     def forward_backward():
