@@ -792,7 +792,6 @@ def _record(cls: type[Function], args: tuple, params: dict, flags: Any) -> Any:
 
     saved = ctx._saved
     if saved is not None:  # as forward gave it: match its items with the inputs and output
-        n = len(arrays)
         if len(saved) == 1 and saved[0] is out:  # tanh, exp, relu...: no tuple of one per node
             ctx._out = out
             ctx._saved = _OUTPUT
